@@ -1,0 +1,124 @@
+"""The format registry: which module reads and writes which file, and how a file is recognised.
+
+Every format module has `read(source, warnings=None, **options) -> Termbase` and
+`write(termbase, target, **options)`, where `source` is a path or a binary stream and `target` a
+binary stream; `warnings` is a list the reader appends `Finding`s to (data it could not map,
+suspicious cells), so nothing it read is dropped silently.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TermbaseError, UsageError
+from ..fileio import atomic_open
+from ..model import Termbase
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    module: str
+    extensions: tuple
+    export_name: str | None = None
+    readable: bool = True
+    options: dict = field(default_factory=dict)
+    description: str = ""
+
+    def load(self):
+        return importlib.import_module(f"termbase.formats.{self.module}")
+
+
+FORMATS = {f.name: f for f in [
+    Format("tbx", "tbx", (".tbx",), "termbase.tbx", options={"version": 3},
+           description="TBX v3, ISO 30042:2019 TBX-Basic (DCA)"),
+    Format("tbx2", "tbx", (".tbx2",), "termbase-v2.tbx", options={"version": 2},
+           description="TBX v2, ISO 30042:2008 martif TBX-Basic, for CAT tools"),
+    Format("po", "po", (".po", ".pot"), "ar.po", description="gettext PO, en → ar"),
+    Format("mo", "mo", (".mo",), "ar.mo", readable=False, description="compiled gettext MO"),
+    Format("xlsx", "xlsx", (".xlsx",), "termbase.xlsx", description="Excel workbook for reviewers"),
+    Format("csv", "delimited", (".csv",), "termbase.csv", options={"dialect": "csv"},
+           description="CSV, language-code columns (memoQ/Phrase)"),
+    Format("tsv", "delimited", (".tsv", ".tab"), "termbase.tsv", options={"dialect": "tsv"},
+           description="TSV, language-code columns"),
+    Format("omegat", "delimited", (".utf8", ".txt"), "termbase-en-ar.utf8", options={"dialect": "omegat"},
+           description="OmegaT glossary (source, target, comment)"),
+]}
+
+
+def get(name: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r}; choose from {', '.join(FORMATS)}") from None
+
+
+def _sniff(head: bytes) -> str | None:
+    """Guess a format from the first bytes of a file."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde"):
+        return "mo"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"<") or head.startswith((b"\xff\xfe<", b"\xfe\xff\x00<")):
+        lowered = head.lower()
+        if b"<martif" in lowered:
+            return "tbx2"
+        return "tbx"
+    if b"msgid" in head:
+        return "po"
+    return None
+
+
+def detect(path) -> Format:
+    """The format of `path`: by content where it tells, else by extension."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise TermbaseError(f"cannot read: {error.strerror}", path) from None
+    sniffed = _sniff(head)
+    by_extension = next((f for f in FORMATS.values() if path.suffix.lower() in f.extensions), None)
+    if sniffed in ("tbx", "tbx2") and by_extension is not None and by_extension.module == "tbx":
+        return FORMATS["tbx"]
+    if sniffed:
+        return FORMATS["tbx" if sniffed == "tbx2" else sniffed]
+    if by_extension is not None:
+        return by_extension
+    raise UsageError(f"cannot tell the format of {path.name}; give --format ({', '.join(FORMATS)})")
+
+
+def read_file(path, fmt: str | None = None, warnings: list | None = None) -> Termbase:
+    """Read any importable file into a Termbase."""
+    path = Path(path)
+    if not path.is_file():
+        raise TermbaseError("no such file", path)
+    size = path.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        raise TermbaseError(f"file is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
+    format_ = get(fmt) if fmt else detect(path)
+    if not format_.readable:
+        raise UsageError(f"{format_.name} files cannot be read; import the PO file instead", path)
+    options = {k: v for k, v in format_.options.items() if k != "version"}
+    return format_.load().read(path, warnings=warnings, **options)
+
+
+def write_file(termbase: Termbase, path, fmt: str, **options) -> None:
+    """Write `termbase` to `path` atomically in format `fmt`."""
+    format_ = get(fmt)
+    with atomic_open(path, "wb") as handle:
+        format_.load().write(termbase, handle, **{**format_.options, **options})
+
+
+def render(termbase: Termbase, fmt: str, **options) -> bytes:
+    """The bytes `write_file` would write."""
+    import io
+
+    format_ = get(fmt)
+    buffer = io.BytesIO()
+    format_.load().write(termbase, buffer, **{**format_.options, **options})
+    return buffer.getvalue()

@@ -1,0 +1,340 @@
+"""The glossary directory: `termbase.yaml` plus `concepts/<id>.yaml`, one concept per file.
+
+The YAML form is canonical: fixed key order (the model's field order), empty fields omitted,
+NFC, LF, UTF-8 without BOM, no aliases, Arabic as characters, multi-line text as `|` blocks.
+Reading then writing an unchanged glossary gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import unicodedata
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from .errors import TermbaseError
+from .fileio import replace_all_atomic, write_bytes_atomic
+from .model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
+                    ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
+
+HEADER_FILE = "termbase.yaml"
+CONCEPT_DIR = "concepts"
+
+VOCABULARIES = {"type": TermType, "status": AdministrativeStatus, "part_of_speech": PartOfSpeech,
+                "gender": Gender, "number": Number, "review_status": ReviewStatus}
+LIST_FIELDS = {"subject_fields", "cross_references", "external_references", "sources", "forms"}
+DATE_FIELDS = {"created", "modified"}
+REQUIRED = {Concept: "id", Term: "text"}
+
+
+@dataclass
+class Problem:
+    """Something wrong in one glossary file, at a key path inside it."""
+
+    keypath: tuple
+    message: str
+    check: str
+    severity: str = "error"
+
+
+# --- model -> plain data -------------------------------------------------------------------
+
+def _plain_value(name, value):
+    if isinstance(value, AdministrativeStatus):
+        return value.short
+    if isinstance(value, Vocabulary):
+        return value.value
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [unicodedata.normalize("NFC", item) for item in value]
+    return value
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _to_plain(obj) -> dict:
+    data = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.name == "lang" or _is_empty(value):
+            continue
+        if f.name == "languages":
+            value = {tag: _to_plain(section) for tag, section in value.items()}
+        elif f.name == "terms":
+            value = [_to_plain(term) for term in value]
+        else:
+            value = _plain_value(f.name, value)
+        data[f.name] = value
+    return data
+
+
+def concept_to_dict(concept: Concept) -> dict:
+    """The concept as the plain mapping its YAML file holds."""
+    return _to_plain(concept)
+
+
+def header_to_dict(termbase: Termbase) -> dict:
+    data = {"title": termbase.title, "description": termbase.description,
+            "languages": list(termbase.languages), "subject_fields": dict(termbase.subject_fields),
+            "sources": [{k: v for k, v in vars(s).items() if k == "id" or not _is_empty(v)} for s in termbase.sources]}
+    return {key: value for key, value in data.items() if not _is_empty(value)}
+
+
+# --- plain data -> model -------------------------------------------------------------------
+
+def _parse_value(name, value, keypath, problems):
+    if name in VOCABULARIES:
+        try:
+            return VOCABULARIES[name].parse(value if not isinstance(value, bool) else str(value))
+        except ValueError as error:
+            problems.append(Problem(keypath, str(error), "bad-value"))
+            return None
+    if name in DATE_FIELDS:
+        if isinstance(value, _dt.datetime):
+            return value.date()
+        if isinstance(value, _dt.date):
+            return value
+        try:
+            return _dt.date.fromisoformat(str(value))
+        except ValueError:
+            problems.append(Problem(keypath, f"{value!r} is not a date (YYYY-MM-DD)", "bad-value"))
+            return None
+    if name in LIST_FIELDS:
+        if isinstance(value, (str, int, float)):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            problems.append(Problem(keypath, f"{name} must be a list of text items", "bad-value"))
+            return []
+        return [str(v) for v in value]
+    if isinstance(value, (dict, list)):
+        problems.append(Problem(keypath, f"{name} must be text, not a {'mapping' if isinstance(value, dict) else 'list'}", "bad-value"))
+        return ""
+    if isinstance(value, bool):
+        problems.append(Problem(keypath, f"{name} is {value!r}: quote it if it is text", "bad-value", "warning"))
+    return "" if value is None else str(value)
+
+
+def _from_plain(cls, data, keypath, problems, **extra):
+    if not isinstance(data, dict):
+        problems.append(Problem(keypath, f"expected a mapping of {cls.__name__.lower()} fields, found {type(data).__name__}", "bad-structure"))
+        return None
+    known = {f.name for f in fields(cls)} - {"lang"}
+    for key in data:
+        if key not in known:
+            problems.append(Problem(keypath + (key,), f"unknown key {key!r} in {cls.__name__.lower()}; known: {', '.join(sorted(known))}", "unknown-key"))
+    required = REQUIRED.get(cls)
+    if required and _is_empty(data.get(required)):
+        problems.append(Problem(keypath, f"missing required field {required!r}", "missing-field"))
+        return None
+    values = dict(extra)
+    for key, value in data.items():
+        if key not in known or value is None:
+            continue
+        path = keypath + (key,)
+        if key == "languages":
+            if not isinstance(value, dict):
+                problems.append(Problem(path, "languages must be a mapping of language tag to section", "bad-structure"))
+                continue
+            sections = {}
+            for tag, section in value.items():
+                parsed = _from_plain(LangSection, section, path + (tag,), problems, lang=str(tag))
+                if parsed is not None:
+                    sections[str(tag)] = parsed
+            values[key] = sections
+        elif key == "terms":
+            if not isinstance(value, list):
+                problems.append(Problem(path, "terms must be a list", "bad-structure"))
+                continue
+            terms = [_from_plain(Term, item, path + (i,), problems) for i, item in enumerate(value)]
+            values[key] = [t for t in terms if t is not None]
+        else:
+            values[key] = _parse_value(key, value, path, problems)
+    return cls(**values)
+
+
+def concept_from_dict(data, problems: list | None = None) -> Concept | None:
+    """Build a Concept from its YAML mapping; problems found are appended to `problems`."""
+    return _from_plain(Concept, data, (), problems if problems is not None else [])
+
+
+def header_from_dict(data, problems: list) -> Termbase:
+    termbase = Termbase()
+    if not isinstance(data, dict):
+        problems.append(Problem((), "termbase.yaml must be a mapping", "bad-structure"))
+        return termbase
+    known = {"title", "description", "languages", "subject_fields", "sources"}
+    for key in data:
+        if key not in known:
+            problems.append(Problem((key,), f"unknown key {key!r} in termbase.yaml", "unknown-key"))
+    termbase.title = str(data.get("title") or "")
+    termbase.description = str(data.get("description") or "")
+    if data.get("languages") is not None:
+        termbase.languages = [str(tag) for tag in data.get("languages") or []]
+    subjects = data.get("subject_fields") or {}
+    if isinstance(subjects, list):
+        subjects = {str(s): "" for s in subjects}
+    termbase.subject_fields = {str(k): str(v or "") for k, v in subjects.items()}
+    for i, source in enumerate(data.get("sources") or []):
+        if not isinstance(source, dict) or "id" not in source:
+            problems.append(Problem(("sources", i), "each source needs an id", "missing-field"))
+            continue
+        unknown = set(source) - {"id", "title", "date", "publisher", "url"}
+        for key in unknown:
+            problems.append(Problem(("sources", i, key), f"unknown key {key!r} in source", "unknown-key"))
+        termbase.sources.append(Source(**{k: str(v or "") for k, v in source.items() if k not in unknown}))
+    return termbase
+
+
+# --- YAML text -----------------------------------------------------------------------------
+
+class _Dumper(yaml.CSafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
+def _represent_str(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data) -> bytes:
+    """Canonical YAML bytes for plain data."""
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=1_000_000, indent=2)
+    return text.encode("utf-8")
+
+
+def concept_bytes(concept: Concept) -> bytes:
+    return dump_yaml(concept_to_dict(concept))
+
+
+def header_bytes(termbase: Termbase) -> bytes:
+    return dump_yaml(header_to_dict(termbase))
+
+
+def parse_yaml(raw: bytes, path) -> object:
+    """Decode and parse one YAML file; errors name the file, line and column."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise TermbaseError(f"not UTF-8 (byte 0x{raw[error.start]:02x})", path, line) from None
+    try:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise TermbaseError(f"malformed YAML: {problem}", path,
+                            mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+
+
+def locate(raw: bytes, keypath: tuple) -> int | None:
+    """The 1-based line of `keypath` inside a YAML document (the deepest part that exists)."""
+    try:
+        node = yaml.compose(raw.decode("utf-8-sig"), Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for key in keypath:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(key):
+                    line, node = key_node.start_mark.line + 1, value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+# --- the directory -------------------------------------------------------------------------
+
+def is_glossary(path) -> bool:
+    path = Path(path)
+    return path.is_dir() and (path / HEADER_FILE).is_file()
+
+
+def concept_paths(root) -> list[Path]:
+    return sorted((Path(root) / CONCEPT_DIR).glob("*.yaml"))
+
+
+def _raise_first(problems, raw, path):
+    for problem in problems:
+        if problem.severity == "error":
+            raise TermbaseError(f"{problem.message} [{problem.check}]", path, locate(raw, problem.keypath))
+
+
+def read_header(root) -> Termbase:
+    path = Path(root) / HEADER_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TermbaseError(f"not a glossary: {HEADER_FILE} is missing (create one with `termbase init`)", Path(root)) from None
+    problems: list = []
+    termbase = header_from_dict(parse_yaml(raw, path), problems)
+    _raise_first(problems, raw, path)
+    return termbase
+
+
+def read_concept_file(path) -> Concept:
+    path = Path(path)
+    raw = path.read_bytes()
+    problems: list = []
+    concept = concept_from_dict(parse_yaml(raw, path), problems)
+    _raise_first(problems, raw, path)
+    if concept.id != path.stem:
+        raise TermbaseError(f"id {concept.id!r} does not match the file name [id-file-name]", path, locate(raw, ("id",)))
+    return concept
+
+
+def read(root) -> Termbase:
+    """Read a glossary directory into a Termbase; the first error raises TermbaseError."""
+    termbase = read_header(root)
+    for path in concept_paths(root):
+        termbase.add(read_concept_file(path))
+    return termbase
+
+
+def write_concept(root, concept: Concept) -> Path:
+    """Write one concept file atomically; returns its path."""
+    path = Path(root) / CONCEPT_DIR / f"{concept.id}.yaml"
+    write_bytes_atomic(path, concept_bytes(concept))
+    return path
+
+
+def rendered(termbase: Termbase, root) -> dict[Path, bytes]:
+    """Every file of the glossary directory for `termbase`, as {path: bytes}."""
+    root = Path(root)
+    files = {root / HEADER_FILE: header_bytes(termbase)}
+    for concept in termbase:
+        files[root / CONCEPT_DIR / f"{concept.id}.yaml"] = concept_bytes(concept)
+    return files
+
+
+def write(termbase: Termbase, root, prune: bool = True) -> list[Path]:
+    """Write the whole glossary; files whose bytes are unchanged are not touched.
+
+    All changed files are staged before any is renamed into place. With `prune`, concept files
+    of concepts no longer in the termbase are removed. Returns the paths written or removed.
+    """
+    files = rendered(termbase, root)
+    changed = {path: data for path, data in files.items()
+               if not path.exists() or path.read_bytes() != data}
+    stale = [path for path in concept_paths(root) if path not in files] if prune else []
+    replace_all_atomic(changed, remove=stale)
+    return sorted(changed) + stale

@@ -28,15 +28,21 @@ class Vocabulary(str, Enum):
         """The member for `value` (case-insensitive, also accepts `full form`/`full-form`), or ValueError."""
         if isinstance(value, cls) or value is None:
             return value
-        key = re.sub(r"[\s_-]+", "", str(value)).lower()
+        def squash(text):
+            return re.sub(r"[\s_-]+", "", text).lower()
+        key = squash(str(value))
         for member in cls:
-            if member.value.lower() == key or member.name.lower().replace("_", "") == key:
+            if squash(member.value) == key or squash(member.name) == key:
                 return member
-        raise ValueError(f"{value!r} is not a {cls.label}; expected one of: {', '.join(cls.values())}")
+        raise ValueError(f"{value!r} is not a {cls.label()}; expected one of: {', '.join(cls.values())}")
+
+    @classmethod
+    def label(cls) -> str:
+        """`term type` for TermType: the picklist's name for messages."""
+        return LABELS.get(cls.__name__, cls.__name__)
 
 
 class TermType(Vocabulary):
-    label = "term type"
     FULL_FORM = "fullForm"
     ACRONYM = "acronym"
     ABBREVIATION = "abbreviation"
@@ -46,7 +52,6 @@ class TermType(Vocabulary):
 
 
 class AdministrativeStatus(Vocabulary):
-    label = "administrative status"
     PREFERRED = "preferredTerm-admn-sts"
     ADMITTED = "admittedTerm-admn-sts"
     DEPRECATED = "deprecatedTerm-admn-sts"
@@ -65,7 +70,6 @@ class AdministrativeStatus(Vocabulary):
 
 
 class PartOfSpeech(Vocabulary):
-    label = "part of speech"
     NOUN = "noun"
     VERB = "verb"
     ADJECTIVE = "adjective"
@@ -75,7 +79,6 @@ class PartOfSpeech(Vocabulary):
 
 
 class Gender(Vocabulary):
-    label = "grammatical gender"
     MASCULINE = "masculine"
     FEMININE = "feminine"
     NEUTER = "neuter"
@@ -83,7 +86,6 @@ class Gender(Vocabulary):
 
 
 class Number(Vocabulary):
-    label = "grammatical number"
     SINGULAR = "singular"
     DUAL = "dual"
     PLURAL = "plural"
@@ -92,11 +94,14 @@ class Number(Vocabulary):
 
 
 class ReviewStatus(Vocabulary):
-    label = "review status"
     DRAFT = "draft"
     REVIEWED = "reviewed"
     APPROVED = "approved"
 
+
+LABELS = {"TermType": "term type", "AdministrativeStatus": "administrative status",
+          "PartOfSpeech": "part of speech", "Gender": "grammatical gender", "Number": "grammatical number",
+          "ReviewStatus": "review status"}
 
 CONCEPT_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install termbase into ./.venv. With --test, also the tools the test suite checks our files with:
+# jing + Java (official TBX RelaxNG), gettext (msgfmt), LibreOffice Calc (opens our XLSX).
+set -euo pipefail
+cd "$(dirname "$0")"
+extras=""
+if [ "${1:-}" = "--test" ]; then
+  extras="[test]"
+  missing=()
+  command -v jing >/dev/null 2>&1 || missing+=(jing)
+  command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+  command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"

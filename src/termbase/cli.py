@@ -1,0 +1,394 @@
+"""The `termbase` command: thin Click wrappers around the library."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from . import formats, glossary, merge, search as search_module, validate as validate_module
+from .errors import TermbaseError, UsageError
+from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
+                    TermType)
+
+DEFAULT_GLOSSARY = "glossary"
+DEFAULT_EXPORTS = "exports"
+
+
+class CommandError(click.ClickException):
+    """A TermbaseError shown as `Error: path:line: message` with its exit code."""
+
+    def __init__(self, error: TermbaseError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class TermbaseGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TermbaseError as error:
+            raise CommandError(error) from None
+        except OSError as error:
+            raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}") from None
+
+
+@click.group(cls=TermbaseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="termbase")
+def main():
+    """termbase: an Arabic–English terminology manager.
+
+    The glossary lives in glossary/ as one YAML file per concept; every command that only reads
+    also accepts a TBX, XLSX, CSV, TSV or PO file as its termbase (-g FILE).
+    """
+
+
+# --- shared options and helpers -------------------------------------------------------------
+
+def glossary_option(read_only: bool = True):
+    help_text = ("glossary directory or any importable file (TBX, XLSX, CSV, TSV, PO)" if read_only
+                 else "glossary directory")
+    return click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
+                        type=click.Path(path_type=Path), help=help_text)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def show_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
+def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Termbase:
+    """A glossary directory or any importable file, as a Termbase; reader warnings go to stderr."""
+    path = Path(path)
+    if path.is_dir():
+        return glossary.read(path)
+    if not path.exists():
+        raise UsageError(f"no glossary directory or file here (use -g PATH, or `termbase init`)", path)
+    warnings: list = []
+    termbase = formats.read_file(path, fmt, warnings=warnings)
+    if not quiet:
+        show_warnings(warnings)
+    return termbase
+
+
+def require_glossary_dir(path: Path) -> Path:
+    if not glossary.is_glossary(path):
+        raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with `termbase init`)", path)
+    return path
+
+
+def concept_summary(concept: Concept) -> dict:
+    en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
+    return {"id": concept.id, "en": en.text if en else "", "ar": ar.text if ar else "",
+            "subject_fields": concept.subject_fields,
+            "review_status": concept.review_status.value if concept.review_status else ""}
+
+
+# --- commands -------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_GLOSSARY)
+@click.option("--title", default="Arabic–English termbase", show_default=True)
+@click.option("--lang", "languages", multiple=True, default=["en", "ar"], show_default=True, help="language tag (repeatable)")
+def init(path: Path, title: str, languages):
+    """Create an empty glossary directory at PATH."""
+    if (path / glossary.HEADER_FILE).exists():
+        raise UsageError("a glossary already exists here", path)
+    from .model import check_language_tag
+    try:
+        tags = [check_language_tag(tag) for tag in languages]
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    termbase = Termbase(title=title, languages=tags)
+    glossary.write(termbase, path)
+    (path / glossary.CONCEPT_DIR).mkdir(parents=True, exist_ok=True)
+    click.echo(f"created {path / glossary.HEADER_FILE}")
+
+
+@main.command()
+@click.argument("concept_id")
+@click.option("--en", "en_term", required=True, help="English preferred term")
+@click.option("--ar", "ar_term", required=True, help="Arabic preferred term")
+@click.option("--en-def", default="", help="English definition")
+@click.option("--ar-def", default="", help="Arabic definition")
+@click.option("--en-acronym", default="", help="English acronym (admitted term)")
+@click.option("--ar-acronym", default="", help="Arabic acronym or short form (admitted term)")
+@click.option("--subject", "subjects", multiple=True, help="subject field id (repeatable)")
+@click.option("--source", "sources", multiple=True, help="source document id (repeatable)")
+@click.option("--by", "author", default="", help="who creates it")
+@glossary_option(read_only=False)
+def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, subjects, sources, author, glossary_path):
+    """Add a concept with English and Arabic terms and definitions."""
+    root = require_glossary_dir(glossary_path)
+    termbase = glossary.read(root)
+    if concept_id in termbase.concepts:
+        raise UsageError(f"concept {concept_id!r} already exists (edit {glossary.CONCEPT_DIR}/{concept_id}.yaml)")
+
+    def section(lang, text, definition, acronym):
+        terms = [Term(text.strip(), TermType.FULL_FORM, AdministrativeStatus.PREFERRED)]
+        if acronym:
+            terms.append(Term(acronym.strip(), TermType.ACRONYM, AdministrativeStatus.ADMITTED))
+        return LangSection(lang, definition=definition.strip(), terms=terms)
+
+    concept = Concept(id=concept_id, subject_fields=list(subjects), review_status=ReviewStatus.DRAFT,
+                      sources=list(sources), created=dt.date.today(), created_by=author,
+                      languages={"en": section("en", en_term, en_def, en_acronym),
+                                 "ar": section("ar", ar_term, ar_def, ar_acronym)})
+    termbase.add(concept)
+    problems = [f for f in validate_module.validate_termbase(termbase, "add") if f.severity == "error"]
+    if problems:
+        raise TermbaseError("; ".join(p.message for p in problems), f"{glossary.CONCEPT_DIR}/{concept_id}.yaml")
+    path = glossary.write_concept(root, concept)
+    click.echo(f"added {path}")
+
+
+@main.command()
+@click.argument("concept_id")
+@glossary_option()
+@json_option
+def show(concept_id, glossary_path, as_json):
+    """Show one concept in full."""
+    termbase = load_termbase(glossary_path)
+    concept = termbase.concepts.get(concept_id)
+    if concept is None:
+        raise TermbaseError(f"no concept {concept_id!r}", glossary_path)
+    if as_json:
+        emit_json(glossary.concept_to_dict(concept))
+    else:
+        click.echo(glossary.concept_bytes(concept).decode("utf-8"), nl=False)
+
+
+@main.command(name="list")
+@glossary_option()
+@click.option("--subject", help="only concepts in this subject field")
+@click.option("--status", "review", type=click.Choice(ReviewStatus.values()), help="only concepts with this review status")
+@json_option
+def list_concepts(glossary_path, subject, review, as_json):
+    """List concepts: id, English and Arabic preferred terms."""
+    termbase = load_termbase(glossary_path)
+    rows = [concept_summary(c) for c in termbase
+            if (not subject or subject in c.subject_fields)
+            and (not review or (c.review_status and c.review_status.value == review))]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['en']}\t{row['ar']}")
+
+
+@main.command()
+@click.argument("query")
+@glossary_option()
+@click.option("--limit", default=20, show_default=True)
+@json_option
+def search(query, glossary_path, limit, as_json):
+    """Find concepts by term, acronym or definition (Arabic-aware)."""
+    termbase = load_termbase(glossary_path)
+    hits = search_module.search(termbase, query, limit=limit)
+    if as_json:
+        emit_json([dict(hit.as_dict(), **concept_summary(termbase.concepts[hit.concept_id])) for hit in hits])
+        return
+    if not hits:
+        click.echo(f"no match for {query!r}", err=True)
+        sys.exit(1)
+    for hit in hits:
+        summary = concept_summary(termbase.concepts[hit.concept_id])
+        click.echo(f"{hit.concept_id}\t{summary['en']}\t{summary['ar']}\t[{hit.rank}] {hit.reason}")
+
+
+@main.command()
+@glossary_option(read_only=False)
+@click.option("--strict", is_flag=True, help="warnings count as errors")
+@json_option
+def validate(glossary_path, strict, as_json):
+    """Check the glossary; exit 1 on errors (or warnings with --strict)."""
+    root = require_glossary_dir(glossary_path)
+    findings = validate_module.validate(root)
+    errors = [f for f in findings if f.severity == "error" or strict]
+    if as_json:
+        emit_json([f.as_dict() for f in findings])
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        count = len(list(glossary.concept_paths(root)))
+        summary = f"{count} concepts: {sum(f.severity == 'error' for f in findings)} errors, {sum(f.severity == 'warning' for f in findings)} warnings"
+        click.echo(summary, err=True)
+    sys.exit(1 if errors else 0)
+
+
+def statistics(termbase: Termbase) -> dict:
+    subjects, types, statuses, languages, reviews = Counter(), Counter(), Counter(), Counter(), Counter()
+    for concept in termbase:
+        subjects.update(concept.subject_fields or ["(none)"])
+        reviews[concept.review_status.value if concept.review_status else "(none)"] += 1
+        for lang, term in concept.terms():
+            languages[lang] += 1
+            types[term.type.value if term.type else "(none)"] += 1
+            statuses[term.status.short if term.status else "(none)"] += 1
+    return {"concepts": len(termbase), "terms": sum(languages.values()),
+            "terms_per_language": dict(sorted(languages.items())),
+            "subject_fields": dict(subjects.most_common()), "term_types": dict(types.most_common()),
+            "term_status": dict(statuses.most_common()), "review_status": dict(reviews.most_common())}
+
+
+@main.command()
+@glossary_option()
+@json_option
+def stats(glossary_path, as_json):
+    """Counts per subject field, term type, status and language."""
+    data = statistics(load_termbase(glossary_path))
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"concepts: {data['concepts']}")
+    click.echo(f"terms: {data['terms']}")
+    for title, key in (("terms per language", "terms_per_language"), ("subject fields", "subject_fields"),
+                       ("term types", "term_types"), ("term status", "term_status"), ("review status", "review_status")):
+        click.echo(f"{title}:")
+        for name, count in data[key].items():
+            click.echo(f"  {name:<24} {count:>6}")
+
+
+@main.command()
+@glossary_option(read_only=False)
+@click.option("--check", is_flag=True, help="only report files not in canonical form (exit 1 if any)")
+def fmt(glossary_path, check):
+    """Rewrite the glossary files in canonical form."""
+    root = require_glossary_dir(glossary_path)
+    termbase = glossary.read(root)
+    stale = [path for path, data in glossary.rendered(termbase, root).items() if path.read_bytes() != data]
+    if check:
+        for path in stale:
+            click.echo(f"{path}: not in canonical form (run `termbase fmt`)")
+        sys.exit(1 if stale else 0)
+    glossary.write(termbase, root, prune=False)
+    for path in stale:
+        click.echo(f"rewrote {path}")
+
+
+# --- exchange -------------------------------------------------------------------------------
+
+def _write_options(fmt: str, tbx_version, no_bom) -> dict:
+    options = {}
+    if no_bom:
+        options["bom"] = False
+    return options
+
+
+@main.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(list(formats.FORMATS)), help="output format")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="output file (default: exports/<standard name>)")
+@click.option("--all", "all_formats", is_flag=True, help="write every format into exports/")
+@click.option("--check", is_flag=True, help="with --all: exit 1 naming each export that is stale")
+@click.option("--tbx-version", type=click.Choice(["2", "3"]), help="TBX version (2 = martif, for older CAT tools)")
+@click.option("--no-bom", is_flag=True, help="CSV/TSV without a byte-order mark")
+@click.option("--exports", "exports_dir", default=DEFAULT_EXPORTS, show_default=True, type=click.Path(path_type=Path))
+@glossary_option()
+def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, glossary_path):
+    """Export the termbase to TBX, PO/MO, XLSX, CSV, TSV or OmegaT."""
+    if all_formats == bool(fmt):
+        raise UsageError("give either --format FMT or --all")
+    if check and not all_formats:
+        raise UsageError("--check goes with --all")
+    if tbx_version:
+        if fmt not in ("tbx", "tbx2"):
+            raise UsageError("--tbx-version goes with --format tbx")
+        fmt = "tbx2" if tbx_version == "2" else "tbx"
+    options = _write_options(fmt, tbx_version, no_bom)
+    if fmt:
+        target = output or exports_dir / formats.get(fmt).export_name
+        formats.write_file(load_termbase(glossary_path), target, fmt, **options)
+        click.echo(f"wrote {target}", err=True)
+        return
+    termbase = load_termbase(glossary_path)
+    stale = []
+    for format_ in formats.FORMATS.values():
+        if not format_.export_name:
+            continue
+        target = exports_dir / format_.export_name
+        data = formats.render(termbase, format_.name)
+        if target.exists() and target.read_bytes() == data:
+            continue
+        stale.append(target)
+        if check:
+            click.echo(f"{target}: stale (run `termbase export --all`)")
+        else:
+            from .fileio import write_bytes_atomic
+            write_bytes_atomic(target, data)
+            click.echo(f"wrote {target}", err=True)
+    if check:
+        sys.exit(1 if stale else 0)
+    if not stale:
+        click.echo(f"{exports_dir}: all exports up to date", err=True)
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice([n for n, f in formats.FORMATS.items() if f.readable]))
+@click.option("--dry-run", is_flag=True, help="report what would change, write nothing")
+@glossary_option(read_only=False)
+@json_option
+def import_(file, fmt, dry_run, glossary_path, as_json):
+    """Merge concepts from FILE into the glossary, with a change report."""
+    root = require_glossary_dir(glossary_path)
+    current = glossary.read(root)
+    warnings: list = []
+    incoming = formats.read_file(file, fmt, warnings=warnings)
+    show_warnings(warnings)
+    merged, report = merge.merge_into(current, incoming)
+    errors = [f for f in validate_module.validate_termbase(merged, str(file)) if f.severity == "error"]
+    if as_json:
+        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors], dry_run=dry_run))
+    else:
+        for change in report.changes:
+            click.echo(str(change))
+        for label, candidates, reason in report.ambiguous:
+            click.echo(f"ambiguous: {label!r} matches {', '.join(candidates)} ({reason}); not imported")
+        for finding in errors:
+            click.echo(str(finding), err=True)
+        click.echo(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+                   f"{len(report.ambiguous)} ambiguous" + (" (dry run: nothing written)" if dry_run else ""), err=True)
+    if errors:
+        raise TermbaseError("the import would make the glossary invalid; nothing was written", file)
+    if not dry_run:
+        glossary.write(merged, root, prune=False)
+    sys.exit(1 if report.ambiguous else 0)
+
+
+@main.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@json_option
+def diff(a, b, as_json):
+    """What differs between two termbases (glossary directories or files); exit 1 if any."""
+    changes = merge.diff(load_termbase(a), load_termbase(b))
+    if as_json:
+        emit_json([c.as_dict() for c in changes])
+    else:
+        for change in changes:
+            click.echo(str(change))
+    sys.exit(1 if changes else 0)
+
+
+# --- recognition commands ---
+try:
+    from .cli_recognition import check as _check, extract as _extract, find as _find
+except ImportError:  # pragma: no cover - while the module is being written
+    pass
+else:
+    for _command in (_find, _extract, _check):
+        main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Glossary validation: each check is a small function yielding Problems for one concept file.
+
+`validate(root)` runs every check over a glossary directory and returns Findings
+(`path:line: severity: message [check-id]`), with lines resolved from the YAML only for
+files that have problems, so a clean glossary costs little more than loading it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+from . import arabic
+from .errors import Finding, TermbaseError
+from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, header_from_dict,
+                       locate, parse_yaml)
+from .model import CONCEPT_ID, AdministrativeStatus, Concept, Termbase, TermType, check_language_tag
+
+INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LATIN = re.compile("[A-Za-z]")
+END_PUNCTUATION = tuple(".!?؟…)\"'»”")
+LATIN_OK_TYPES = {TermType.ACRONYM, TermType.ABBREVIATION}
+
+
+def _strings(data, keypath=()):
+    """Yield (keypath, text) for every string inside plain YAML data."""
+    if isinstance(data, str):
+        yield keypath, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, keypath + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, keypath + (index,))
+
+
+# --- checks on the text of one file --------------------------------------------------------
+
+def check_text(data):
+    """Invisible/bidi/control characters, non-NFC text, presentation forms, stray spaces."""
+    for keypath, text in _strings(data):
+        match = INVISIBLE.search(text)
+        if match:
+            yield Problem(keypath, f"invisible or bidi control character U+{ord(match.group()):04X} in {text!r}", "invisible-char")
+        if CONTROL.search(text):
+            yield Problem(keypath, f"control character in {text!r}", "control-char")
+        if not unicodedata.is_normalized("NFC", text):
+            yield Problem(keypath, "text is not in Unicode NFC (run `termbase fmt`)", "not-nfc")
+        if arabic.has_presentation_forms(text):
+            yield Problem(keypath, f"Arabic presentation forms in {text!r}; use the base letters", "presentation-forms")
+        if "\n" not in text and (text != text.strip() or "  " in text):
+            yield Problem(keypath, f"leading, trailing or double spaces in {text!r}", "spacing")
+
+
+# --- checks on one concept -----------------------------------------------------------------
+
+def check_id(concept: Concept, path: Path):
+    if not CONCEPT_ID.match(concept.id):
+        yield Problem(("id",), f"id {concept.id!r} must match [a-z0-9][a-z0-9-]*", "bad-id")
+    elif concept.id != path.stem:
+        yield Problem(("id",), f"id {concept.id!r} does not match the file name {path.name!r}", "id-file-name")
+
+
+def check_languages(concept: Concept, path: Path):
+    for tag in concept.languages:
+        try:
+            canonical = check_language_tag(tag)
+        except ValueError as error:
+            yield Problem(("languages", tag), str(error), "language-tag")
+            continue
+        if canonical != tag:
+            yield Problem(("languages", tag), f"write the language tag as {canonical!r}", "language-tag", "warning")
+
+
+def check_preferred(concept: Concept, path: Path):
+    """Exactly one preferred term per language present."""
+    for tag, section in concept.languages.items():
+        preferred = [t for t in section.terms if t.status is AdministrativeStatus.PREFERRED]
+        if len(preferred) != 1:
+            found = "no" if not preferred else f"{len(preferred)}"
+            yield Problem(("languages", tag, "terms"), f"{found} preferred term(s) in {tag!r}; exactly one is needed", "preferred-count")
+
+
+def check_terms(concept: Concept, path: Path):
+    for tag, section in concept.languages.items():
+        arabic_section = tag.split("-")[0] == "ar"
+        for index, term in enumerate(section.terms):
+            keypath = ("languages", tag, "terms", index, "text")
+            if arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES:
+                yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is not an acronym", "latin-in-arabic")
+            if arabic_section and arabic.TASHKEEL and any(c in arabic.TASHKEEL for c in term.text):
+                yield Problem(keypath, f"Arabic term {term.text!r} is vocalized; store it unvocalized (keep the vocalized form in `vocalized`)", "vocalized-term", "warning")
+
+
+def check_definitions(concept: Concept, path: Path):
+    for tag, section in concept.languages.items():
+        text = section.definition.rstrip()
+        if text and not text.endswith(END_PUNCTUATION):
+            yield Problem(("languages", tag, "definition"), "definition does not end with punctuation", "definition-punctuation", "warning")
+
+
+CONCEPT_CHECKS = [check_id, check_languages, check_preferred, check_terms, check_definitions]
+
+
+# --- checks across the glossary ------------------------------------------------------------
+
+def check_subject_fields(concept: Concept, header: Termbase):
+    if not header.subject_fields:
+        return
+    for index, subject in enumerate(concept.subject_fields):
+        if subject not in header.subject_fields:
+            yield Problem(("subject_fields", index), f"subject field {subject!r} is not listed in {HEADER_FILE}", "unknown-subject")
+
+
+def check_sources(concept: Concept, header: Termbase):
+    known = {source.id for source in header.sources}
+    if not known:
+        return
+    for index, source in enumerate(concept.sources):
+        if source not in known:
+            yield Problem(("sources", index), f"source {source!r} is not listed in {HEADER_FILE}", "unknown-source", "warning")
+    for tag, section in concept.languages.items():
+        for index, term in enumerate(section.terms):
+            if term.context_source and term.context_source not in known:
+                yield Problem(("languages", tag, "terms", index, "context_source"),
+                              f"context source {term.context_source!r} is not listed in {HEADER_FILE}", "unknown-source", "warning")
+
+
+def check_cross_references(concept: Concept, ids: set):
+    for index, target in enumerate(concept.cross_references):
+        if target not in ids:
+            yield Problem(("cross_references", index), f"cross-reference to unknown concept {target!r}", "dangling-xref")
+        elif target == concept.id:
+            yield Problem(("cross_references", index), "concept refers to itself", "self-xref", "warning")
+
+
+def duplicate_preferred(concepts: dict) -> dict:
+    """{concept id: [Problem]} for preferred terms shared (after normalization) by several concepts."""
+    owners = defaultdict(list)
+    for concept in concepts.values():
+        for tag, section in concept.languages.items():
+            for index, term in enumerate(section.terms):
+                if term.is_preferred:
+                    owners[(tag, arabic.normalize(term.text))].append((concept.id, index, term.text))
+    found = defaultdict(list)
+    for (tag, _), holders in owners.items():
+        if len(holders) > 1:
+            for concept_id, index, text in holders:
+                others = ", ".join(other for other, _, _ in holders if other != concept_id)
+                found[concept_id].append(Problem(("languages", tag, "terms", index, "text"),
+                                                 f"preferred term {text!r} is also preferred in {others}", "duplicate-preferred"))
+    return found
+
+
+# --- running it all ------------------------------------------------------------------------
+
+def _findings(path, raw, problems):
+    return [Finding(path, locate(raw, p.keypath), p.severity, p.message, p.check) for p in problems]
+
+
+def validate(root) -> list[Finding]:
+    """Every finding for the glossary directory `root`, in file order."""
+    root = Path(root)
+    header_path = root / HEADER_FILE
+    findings: list[Finding] = []
+    header = Termbase()
+    if not header_path.is_file():
+        return [Finding(header_path, None, "error", f"{HEADER_FILE} is missing", "missing-file")]
+    raw = header_path.read_bytes()
+    try:
+        problems: list = []
+        header = header_from_dict(parse_yaml(raw, header_path), problems)
+        problems += list(check_text(parse_yaml(raw, header_path)))
+        findings += _findings(header_path, raw, problems)
+    except TermbaseError as error:
+        findings.append(Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column))
+
+    loaded = {}
+    for path in concept_paths(root):
+        raw = path.read_bytes()
+        try:
+            data = parse_yaml(raw, path)
+        except TermbaseError as error:
+            findings.append(Finding(path, error.line, "error", error.message, "malformed-yaml", error.column))
+            continue
+        problems = []
+        concept = concept_from_dict(data, problems)
+        problems += check_text(data)
+        if concept is not None:
+            for check in CONCEPT_CHECKS:
+                problems += check(concept, path)
+            problems += check_subject_fields(concept, header)
+            problems += check_sources(concept, header)
+            if concept.id in loaded:
+                problems.append(Problem(("id",), f"id {concept.id!r} is used by another file too", "duplicate-id"))
+            else:
+                loaded[concept.id] = (path, raw, concept, problems)
+                continue
+        findings += _findings(path, raw, problems)
+
+    ids = set(loaded)
+    duplicates = duplicate_preferred({cid: entry[2] for cid, entry in loaded.items()})
+    for concept_id, (path, raw, concept, problems) in loaded.items():
+        problems += check_cross_references(concept, ids)
+        problems += duplicates.get(concept_id, [])
+        if problems:
+            findings += _findings(path, raw, problems)
+    return sorted(findings, key=lambda f: (f.path or "", f.line or 0))
+
+
+def validate_termbase(termbase: Termbase, origin: str = "<termbase>") -> list[Finding]:
+    """The checks that apply to a termbase not read from YAML (e.g. before an import is written)."""
+    findings = []
+    for concept in termbase:
+        problems = []
+        for check in (check_id, check_languages, check_preferred):
+            problems += check(concept, Path(f"{concept.id}.yaml"))
+        problems += check_cross_references(concept, set(termbase.concepts))
+        for problem in problems:
+            findings.append(Finding(origin, None, problem.severity, f"concept {concept.id}: {problem.message}", problem.check))
+    for concept_id, problems in duplicate_preferred(termbase.concepts).items():
+        for problem in problems:
+            findings.append(Finding(origin, None, problem.severity, f"concept {concept_id}: {problem.message}", problem.check))
+    return findings

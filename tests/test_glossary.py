@@ -1,0 +1,109 @@
+"""The glossary store: canonical YAML, byte-identical rewrite, atomic writes."""
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from strategies import termbases
+from termbase import glossary
+from termbase.errors import TermbaseError
+from termbase.fileio import atomic_open, replace_all_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_glossary_rewrites_byte_identical():
+    termbase = glossary.read(ROOT / "glossary")
+    assert len(termbase) > 0
+    for path, data in glossary.rendered(termbase, ROOT / "glossary").items():
+        assert path.read_bytes() == data, f"{path} is not canonical"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(termbases())
+def test_random_termbase_round_trips_byte_identical(tmp_path_factory, termbase):
+    root = tmp_path_factory.mktemp("g")
+    glossary.write(termbase, root)
+    first = {p: p.read_bytes() for p in root.rglob("*.yaml")}
+    again = glossary.read(root)
+    assert again == termbase
+    glossary.write(again, root)
+    assert {p: p.read_bytes() for p in root.rglob("*.yaml")} == first
+    for data in first.values():
+        text = data.decode("utf-8")
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data
+        assert unicodedata.is_normalized("NFC", text)
+        assert "&id" not in text and "*id" not in text and "\\u" not in text
+
+
+def test_arabic_is_written_as_characters(tmp_path):
+    termbase = glossary.read(ROOT / "glossary")
+    concept = next(iter(termbase))
+    text = glossary.concept_bytes(concept).decode("utf-8")
+    assert any("\u0600" <= ch <= "\u06ff" for ch in text)
+    assert "\\u06" not in text
+
+
+def test_key_order_is_fixed(tmp_path):
+    data = (b"languages:\n  en:\n    terms:\n    - status: preferred\n      text: x\n  ar:\n    terms:\n"
+            b"    - text: \xd8\xb3\n      status: preferred\nid: x\n")
+    concept = glossary.concept_from_dict(glossary.parse_yaml(data, "x.yaml"))
+    out = glossary.concept_bytes(concept).decode()
+    assert out.startswith("id: x\nlanguages:\n  en:\n    terms:\n    - text: x\n      status: preferred\n")
+
+
+def test_non_nfc_input_is_normalized_on_write(tmp_path):
+    decomposed = unicodedata.normalize("NFD", "é")
+    concept = glossary.concept_from_dict({"id": "x", "note": decomposed})
+    assert glossary.concept_bytes(concept) == "id: x\nnote: é\n".encode()
+
+
+def test_atomic_write_failure_leaves_old_file(tmp_path):
+    target = tmp_path / "f.yaml"
+    target.write_bytes(b"old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_open(target, "wb") as handle:
+            handle.write(b"partial")
+            raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_staged_write_failure_changes_nothing(tmp_path, monkeypatch):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"A")
+    b.write_bytes(b"B")
+    real_fdopen = os.fdopen
+    calls = []
+
+    def failing_fdopen(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 2:
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", failing_fdopen)
+    with pytest.raises(OSError):
+        replace_all_atomic({a: b"new A", b: b"new B"})
+    assert a.read_bytes() == b"A" and b.read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_malformed_yaml_error_names_file_and_line(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("id: x\nlanguages:\n  en: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TermbaseError) as info:
+        glossary.read_concept_file(path)
+    assert info.value.path == str(path) and info.value.line is not None
+
+
+def test_write_prunes_removed_concepts(tmp_path):
+    termbase = glossary.read(ROOT / "glossary")
+    glossary.write(termbase, tmp_path)
+    removed = next(iter(termbase.concepts))
+    del termbase.concepts[removed]
+    glossary.write(termbase, tmp_path)
+    assert not (tmp_path / "concepts" / f"{removed}.yaml").exists()

@@ -1,0 +1,974 @@
+"""Excel workbook (XLSX): a `Terms` sheet that round-trips the model, a side-by-side `Glossary`
+sheet for reviewers, a `Termbase` sheet for the header, and a `README` sheet explaining columns.
+
+Layout of `Terms` (one row per term, in concept, language and term order):
+- Concept-level columns (subject fields … modified by) and language-level columns (definition,
+  definition source, language note) are **repeated on every row** of their concept / language,
+  so each row stands alone when a reviewer sorts or filters. On reading, the first row of a
+  concept (or language) gives the value; a later row that differs is reported, not applied.
+- List fields (forms, subject fields, references, sources) hold one item per line.
+- A concept without terms in a language gets a row with an empty `Term`; a concept without
+  any language a row with an empty `Language`.
+- Dates are ISO text (`2024-05-01`); vocabularies use the short values of the YAML files
+  (`preferred`, `fullForm`, `noun` …), offered as drop-downs.
+- Text starting with `=`, `+`, `-`, `@`, tab or CR is written as a quote-prefixed string cell,
+  so no spreadsheet evaluates it; Arabic (right-to-left language) text cells are right-aligned
+  with right-to-left reading order.
+- The bytes depend only on the termbase: fixed zip timestamps and document dates (the newest
+  concept date, else 2000-01-01).
+
+Reading matches columns by header name (any order; extra columns are reported and their
+values kept in the concept note), also the Translate Toolkit / Weblate column set
+(`location, source, target, id, fuzzy, context, translator_comments, developer_comments`).
+A real formula cell is an error naming the cell: its value would be a computed guess.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import re
+import shutil
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import Finding, TermbaseError
+from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
+                     PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType, Vocabulary,
+                     check_language_tag, primary_language)
+
+TERMS_SHEET = "Terms"
+GLOSSARY_SHEET = "Glossary"
+HEADER_SHEET = "Termbase"
+README_SHEET = "README"
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL = 32_767
+MAX_UNCOMPRESSED = 200 * 1024 * 1024   # sum of the declared sizes of all zip entries
+MAX_RATIO = 200                        # declared uncompressed size / compressed size, whole archive
+MAX_ENTRIES = 10_000
+FIXED_DATE = _dt.datetime(2000, 1, 1)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+FORMULA_START = frozenset("=+-@\t\r")
+CHECK = "xlsx"
+
+
+# --- columns -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    level: str                 # concept | section | term | row
+    field: str                 # attribute name on that level
+    kind: str = "text"         # text | list | date | vocab | id | lang
+    vocab: type | None = None
+    width: int = 18
+    rtl: bool = False          # right-to-left in rows of a right-to-left language
+    help: str = ""
+
+
+COLUMNS = [
+    Column("Concept ID", "concept", "id", "id", width=22,
+           help="Stable concept id (a-z, 0-9, hyphen). Rows with the same id form one concept."),
+    Column("Language", "row", "lang", "lang", width=10, help="BCP 47 language tag of the term (en, ar, en-GB …)."),
+    Column("Term", "term", "text", width=30, rtl=True, help="The term, in citation form."),
+    Column("Type", "term", "type", "vocab", TermType, 12, help="Term type."),
+    Column("Status", "term", "status", "vocab", AdministrativeStatus, 12,
+           help="Administrative status; one preferred term per concept and language."),
+    Column("Part of speech", "term", "part_of_speech", "vocab", PartOfSpeech, 12, help="Part of speech."),
+    Column("Gender", "term", "gender", "vocab", Gender, 10, help="Grammatical gender."),
+    Column("Number", "term", "number", "vocab", Number, 10, help="Grammatical number."),
+    Column("Geographical usage", "term", "geographical_usage", width=12,
+           help="Where the term is used (region code such as EG, GB)."),
+    Column("Definition", "section", "definition", width=50, rtl=True,
+           help="Definition in this language (repeated on every row of the language)."),
+    Column("Definition source", "section", "definition_source", width=20, help="Where the definition comes from."),
+    Column("Context", "term", "context", width=50, rtl=True, help="A sentence showing the term in use."),
+    Column("Context source", "term", "context_source", width=20, help="Corpus document id of the context."),
+    Column("Forms", "term", "forms", "list", width=24, rtl=True,
+           help="Inflected forms for recognition (e.g. broken plurals), one per line."),
+    Column("Vocalized", "term", "vocalized", width=24, rtl=True, help="Vocalized spelling of the term."),
+    Column("Term note", "term", "note", width=30, rtl=True, help="Note on this term."),
+    Column("Language note", "section", "note", width=30, rtl=True,
+           help="Note on the concept in this language (repeated on every row of the language)."),
+    Column("Subject fields", "concept", "subject_fields", "list", width=18,
+           help="Subject field ids, one per line (concept-level: repeated on every row of the concept)."),
+    Column("Review status", "concept", "review_status", "vocab", ReviewStatus, 12, help="Review status of the concept."),
+    Column("Cross-references", "concept", "cross_references", "list", width=20,
+           help="Ids of related concepts, one per line."),
+    Column("External references", "concept", "external_references", "list", width=30, help="URLs, one per line."),
+    Column("Sources", "concept", "sources", "list", width=20, help="Ids of the source documents, one per line."),
+    Column("Concept note", "concept", "note", width=30, help="Note on the concept as a whole."),
+    Column("Created", "concept", "created", "date", width=11, help="Date created (YYYY-MM-DD)."),
+    Column("Created by", "concept", "created_by", width=14, help="Who created the concept."),
+    Column("Modified", "concept", "modified", "date", width=11, help="Date last modified (YYYY-MM-DD)."),
+    Column("Modified by", "concept", "modified_by", width=14, help="Who last modified the concept."),
+]
+
+# Translate Toolkit / Weblate spreadsheet columns and what they become.
+TT_COLUMNS = {"location": "location", "source": "source", "target": "target", "id": "id",
+              "fuzzy": "fuzzy", "context": "context", "translatorcomments": "translator comments",
+              "developercomments": "developer comments"}
+
+HEADER_COLUMNS = ["Field", "ID", "Value", "Date", "Publisher", "URL"]
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "", header).lower()
+
+
+_ALIASES = {"conceptid": "Concept ID", "concept": "Concept ID", "lang": "Language", "language": "Language",
+            "term": "Term", "termtype": "Type", "type": "Type", "status": "Status",
+            "administrativestatus": "Status", "partofspeech": "Part of speech", "pos": "Part of speech",
+            "gender": "Gender", "grammaticalgender": "Gender", "number": "Number",
+            "grammaticalnumber": "Number", "geographicalusage": "Geographical usage",
+            "definition": "Definition", "definitionsource": "Definition source", "context": "Context",
+            "contextsource": "Context source", "forms": "Forms", "vocalized": "Vocalized",
+            "note": "Term note", "termnote": "Term note", "languagenote": "Language note",
+            "subjectfields": "Subject fields", "subjectfield": "Subject fields", "subject": "Subject fields",
+            "reviewstatus": "Review status", "crossreferences": "Cross-references",
+            "externalreferences": "External references", "sources": "Sources",
+            "conceptnote": "Concept note", "created": "Created", "createdby": "Created by",
+            "modified": "Modified", "modifiedby": "Modified by"}
+_BY_HEADER = {c.header: c for c in COLUMNS}
+_VOCAB_COLUMNS = [c for c in COLUMNS if c.kind == "vocab"]
+
+
+def vocabulary_values(vocab) -> list[str]:
+    """The values offered for a vocabulary column (short status names, as in the YAML files)."""
+    return [m.short for m in vocab] if vocab is AdministrativeStatus else vocab.values()
+
+
+def _vocab_text(value) -> str | None:
+    if value is None:
+        return None
+    return value.short if isinstance(value, AdministrativeStatus) else value.value
+
+
+# --- reusable cell helpers (also for the review workbook) ----------------------------------
+
+@lru_cache(maxsize=64)
+def is_rtl_language(tag: str) -> bool:
+    """Whether `tag` is written right to left (Babel's character order)."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(primary_language(tag)).character_order == "right-to-left"
+    except Exception:  # unknown tag: treat as left to right
+        return False
+
+
+@lru_cache(maxsize=64)
+def language_name(tag: str) -> str:
+    from babel import Locale
+
+    try:
+        return Locale.parse(tag.replace("-", "_")).english_name
+    except Exception:
+        return tag
+
+
+def needs_neutralising(text: str) -> bool:
+    """True for text a spreadsheet could take as a formula (starts with = + - @ tab CR)."""
+    return bool(text) and text[0] in FORMULA_START
+
+
+class CellStyles:
+    """Shared style arrays for one write-only workbook: header, RTL, quote-prefixed.
+
+    Cells share the arrays (openpyxl only reads them), so styling a cell is one assignment.
+    """
+
+    def __init__(self, workbook):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font
+
+        probe = workbook.create_sheet("_styles")
+        self._cell = WriteOnlyCell
+        rtl = Alignment(horizontal="right", readingOrder=2)
+
+        def array(font=None, alignment=None, quote=False):
+            cell = WriteOnlyCell(probe)
+            if font is not None:
+                cell.font = font
+            if alignment is not None:
+                cell.alignment = alignment
+            if quote:
+                cell.quotePrefix = True
+            return cell._style
+
+        self.header = array(font=Font(bold=True))
+        self.by_key = {(False, False): None, (True, False): array(alignment=rtl),
+                       (False, True): array(quote=True), (True, True): array(alignment=rtl, quote=True)}
+        workbook.remove(probe)
+
+    def cell(self, sheet, value, rtl: bool = False):
+        """`value` as a cell for `sheet.append`: neutralised if formula-like, RTL-aligned if asked."""
+        quote = needs_neutralising(value)
+        if not (quote or rtl):
+            return value
+        cell = self._cell(sheet, value)
+        if quote:
+            cell.data_type = "s"
+        cell._style = self.by_key[rtl, quote]
+        return cell
+
+    def header_row(self, sheet, headers):
+        cells = []
+        for text in headers:
+            cell = self._cell(sheet, text)
+            cell._style = self.header
+            cells.append(cell)
+        return cells
+
+
+def setup_sheet(sheet, columns) -> None:
+    """Column widths and a frozen header row; call before the first append. `columns`: (header, width)."""
+    from openpyxl.utils import get_column_letter
+
+    for index, (_, width) in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def add_dropdowns(sheet, column_values: dict) -> None:
+    """List validations over whole columns: {column index (1-based): allowed values}."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for index, values in column_values.items():
+        letter = get_column_letter(index)
+        validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                                    showErrorMessage=True, errorTitle="Not in the list",
+                                    error="Choose a value from the list (or leave the cell empty).")
+        validation.add(f"{letter}2:{letter}{EXCEL_MAX_ROWS}")
+        sheet.data_validations.append(validation)
+
+
+def finish_sheet(sheet, ncolumns: int, nrows: int) -> None:
+    """Autofilter over the header and data rows; call after the last append."""
+    from openpyxl.utils import get_column_letter
+
+    sheet.auto_filter.ref = f"A1:{get_column_letter(ncolumns)}{max(nrows, 1)}"
+
+
+class _FixedZip(zipfile.ZipFile):
+    """A ZipFile whose entries all get the same timestamp and attributes (reproducible bytes)."""
+
+    def _info(self, name: str, size: int | None = None) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3
+        info.external_attr = 0o644 << 16
+        if size is not None:
+            info.file_size = size
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        super().writestr(self._info(name), data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        info = self._info(arcname or os.path.basename(filename), os.path.getsize(filename))
+        with open(filename, "rb") as source, self.open(info, "w") as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+
+
+def save_workbook(workbook, target, when: _dt.datetime = FIXED_DATE) -> None:
+    """Save a workbook to a binary stream with reproducible bytes: fixed dates, timestamps and order."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.creator = "termbase"
+    workbook.properties.lastModifiedBy = "termbase"
+    workbook.properties.created = when
+    workbook.properties.modified = when
+    archive = _FixedZip(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(workbook, archive).save()
+
+
+def discard_workbook(workbook) -> None:
+    """Remove the temporary files of an unsaved write-only workbook."""
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        if writer is None:
+            continue
+        try:
+            writer.xf.close()
+        except Exception:
+            pass
+        if writer.out in ALL_TEMP_FILES:
+            writer.cleanup()
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _joined(items, what, concept_id) -> str | None:
+    for item in items:
+        if not item or "\n" in item:
+            raise TermbaseError(f"{what} item {item!r} cannot be written: list items are written one per line, "
+                                "so they must be non-empty and have no line breaks", where=f"concept {concept_id}")
+    return "\n".join(items) if items else None
+
+
+def _text(value) -> str | None:
+    return value if value else None
+
+
+def _concept_values(concept: Concept) -> dict:
+    return {"subject_fields": _joined(concept.subject_fields, "subject field", concept.id),
+            "review_status": _vocab_text(concept.review_status),
+            "cross_references": _joined(concept.cross_references, "cross-reference", concept.id),
+            "external_references": _joined(concept.external_references, "external reference", concept.id),
+            "sources": _joined(concept.sources, "source", concept.id),
+            "note": _text(concept.note),
+            "created": concept.created.isoformat() if concept.created else None,
+            "created_by": _text(concept.created_by),
+            "modified": concept.modified.isoformat() if concept.modified else None,
+            "modified_by": _text(concept.modified_by)}
+
+
+_CONCEPT_COLUMNS = [c for c in COLUMNS if c.level == "concept" and c.field != "id"]
+_TERM_COLUMNS = [c for c in COLUMNS if c.level == "term" and c.field != "text"]
+
+
+def _term_rows(concept: Concept, styles: CellStyles, sheet):
+    """Yield the Terms rows of one concept."""
+    cell = styles.cell
+    tail = [cell(sheet, v) if v else None for v in
+            (_concept_values(concept)[c.field] for c in _CONCEPT_COLUMNS)]
+    cid = cell(sheet, concept.id)
+    if not concept.languages:
+        yield [cid] + [None] * 16 + tail
+        return
+    for tag, section in concept.languages.items():
+        rtl = is_rtl_language(tag)
+        definition = cell(sheet, section.definition, rtl) if section.definition else None
+        definition_source = cell(sheet, section.definition_source) if section.definition_source else None
+        lang_note = cell(sheet, section.note, rtl) if section.note else None
+        lang = cell(sheet, tag)
+        if not section.terms:
+            yield [cid, lang] + [None] * 7 + [definition, definition_source] + [None] * 5 + [lang_note] + tail
+            continue
+        for term in section.terms:
+            forms = _joined(term.forms, "form", concept.id)
+            yield [cid, lang, cell(sheet, term.text, rtl),
+                   term.type.value if term.type else None,
+                   term.status.short if term.status else None,
+                   term.part_of_speech.value if term.part_of_speech else None,
+                   term.gender.value if term.gender else None,
+                   term.number.value if term.number else None,
+                   cell(sheet, term.geographical_usage) if term.geographical_usage else None,
+                   definition, definition_source,
+                   cell(sheet, term.context, rtl) if term.context else None,
+                   cell(sheet, term.context_source) if term.context_source else None,
+                   cell(sheet, forms, rtl) if forms else None,
+                   cell(sheet, term.vocalized, rtl) if term.vocalized else None,
+                   cell(sheet, term.note, rtl) if term.note else None,
+                   lang_note] + tail
+
+
+def _glossary_row(concept: Concept, languages, rtl, styles, sheet):
+    cell = styles.cell
+    row = [cell(sheet, concept.id)]
+    sections = [concept.section(tag) for tag in languages]
+    for section, right in zip(sections, rtl):
+        term = section.preferred() if section else None
+        row.append(cell(sheet, term.text, right) if term else None)
+    for section, right in zip(sections, rtl):
+        row.append(cell(sheet, section.definition, right) if section and section.definition else None)
+    subjects = "\n".join(concept.subject_fields)
+    row.append(cell(sheet, subjects) if subjects else None)
+    row.append(concept.review_status.value if concept.review_status else None)
+    return row
+
+
+def _check_text(value) -> None:
+    if isinstance(value, str) and len(value) > EXCEL_MAX_CELL:
+        raise ValueError(f"a text of {len(value)} characters is longer than a cell can hold ({EXCEL_MAX_CELL})")
+
+
+def write(termbase, target, **options) -> None:
+    """Write a termbase (or any iterable of concepts) as an XLSX workbook to a binary stream."""
+    from openpyxl import Workbook
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    header = termbase if isinstance(termbase, Termbase) else Termbase()
+    concepts = iter(termbase)
+    languages = (list(header.languages) + ["en", "ar"])[:2] if len(header.languages) < 2 else list(header.languages[:2])
+    workbook = Workbook(write_only=True)
+    styles = CellStyles(workbook)
+    terms = workbook.create_sheet(TERMS_SHEET)
+    glossary = workbook.create_sheet(GLOSSARY_SHEET)
+    head = workbook.create_sheet(HEADER_SHEET)
+    readme = workbook.create_sheet(README_SHEET)
+    glossary_columns = ([("Concept ID", 22)] + [(f"{language_name(t)} term", 30) for t in languages]
+                        + [(f"{language_name(t)} definition", 50) for t in languages]
+                        + [("Subject fields", 18), ("Review status", 12)])
+    setup_sheet(terms, [(c.header, c.width) for c in COLUMNS])
+    setup_sheet(glossary, glossary_columns)
+    setup_sheet(head, list(zip(HEADER_COLUMNS, (14, 20, 40, 12, 20, 30))))
+    setup_sheet(readme, [("Sheet", 12), ("Column", 22), ("Meaning", 80), ("Values", 60)])
+    rtl = [is_rtl_language(t) for t in languages]
+    newest = None
+    concept_id = None
+    try:
+        terms.append(styles.header_row(terms, [c.header for c in COLUMNS]))
+        glossary.append(styles.header_row(glossary, [h for h, _ in glossary_columns]))
+        nrows = ngloss = 1
+        for concept in concepts:
+            concept_id = concept.id
+            for row in _term_rows(concept, styles, terms):
+                nrows += 1
+                if nrows > EXCEL_MAX_ROWS:
+                    raise TermbaseError(f"more than {EXCEL_MAX_ROWS - 1} terms: an XLSX sheet cannot hold them")
+                terms.append(row)
+            glossary.append(_glossary_row(concept, languages, rtl, styles, glossary))
+            ngloss += 1
+            for date in (concept.created, concept.modified):
+                if date and (newest is None or date > newest):
+                    newest = date
+        concept_id = None
+        _write_header_sheet(header, head, styles)
+        _write_readme(readme, styles, glossary_columns)
+    except IllegalCharacterError as error:
+        discard_workbook(workbook)
+        raise TermbaseError(f"text with a control character an XLSX file cannot hold ({error})",
+                            where=f"concept {concept_id}" if concept_id else None) from None
+    except BaseException:
+        discard_workbook(workbook)
+        raise
+    finish_sheet(terms, len(COLUMNS), nrows)
+    finish_sheet(glossary, len(glossary_columns), ngloss)
+    add_dropdowns(terms, {COLUMNS.index(c) + 1: vocabulary_values(c.vocab) for c in _VOCAB_COLUMNS})
+    add_dropdowns(glossary, {len(glossary_columns): ReviewStatus.values()})
+    when = _dt.datetime.combine(newest, _dt.time()) if newest else FIXED_DATE
+    save_workbook(workbook, target, when)
+
+
+def _write_header_sheet(termbase: Termbase, sheet, styles) -> None:
+    cell = styles.cell
+    sheet.append(styles.header_row(sheet, HEADER_COLUMNS))
+    rows = [["title", None, termbase.title], ["description", None, termbase.description]]
+    rows += [["language", None, tag] for tag in termbase.languages]
+    rows += [["subject field", key, label] for key, label in termbase.subject_fields.items()]
+    rows += [["source", s.id, s.title, s.date, s.publisher, s.url] for s in termbase.sources]
+    for row in rows:
+        sheet.append([cell(sheet, v) if v else None for v in row])
+
+
+def _write_readme(sheet, styles, glossary_columns) -> None:
+    cell = styles.cell
+    sheet.append(styles.header_row(sheet, ["Sheet", "Column", "Meaning", "Values"]))
+    rows = [[TERMS_SHEET, None, "One row per term. Edit here: this sheet is what `termbase import` reads. "
+             "Concept columns (Subject fields … Modified by) and language columns (Definition, Definition source, "
+             "Language note) are repeated on every row of their concept / language; the first row counts.", None]]
+    for column in COLUMNS:
+        values = ", ".join(vocabulary_values(column.vocab)) if column.vocab else None
+        if column.kind == "date":
+            values = "YYYY-MM-DD"
+        rows.append([TERMS_SHEET, column.header, column.help, values])
+    rows.append([GLOSSARY_SHEET, None, "One row per concept, languages side by side (preferred terms); "
+                 "a read-only view for reviewers, regenerated on export and not imported.", None])
+    for header, _ in glossary_columns:
+        rows.append([GLOSSARY_SHEET, header, "As in Terms (the preferred term; Review status of the concept).", None])
+    rows.append([HEADER_SHEET, None, "The termbase header: one row per item.", None])
+    rows += [[HEADER_SHEET, "title", "Title of the termbase (in Value).", None],
+             [HEADER_SHEET, "description", "Description (in Value).", None],
+             [HEADER_SHEET, "language", "One row per language of the termbase, in order (in Value).", None],
+             [HEADER_SHEET, "subject field", "Subject field id (in ID) and its label (in Value).", None],
+             [HEADER_SHEET, "source", "Source document: ID, title (in Value), Date, Publisher, URL.", None]]
+    rows.append([None, None, "Cells starting with = + - @ are text (quote-prefixed), never formulas. "
+                 "Formulas are refused on import.", None])
+    for row in rows:
+        sheet.append([cell(sheet, v) if v else None for v in row])
+
+
+# --- reading: the archive ------------------------------------------------------------------
+
+def _name(source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    return str(getattr(source, "name", None) or "<stream>")
+
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def check_archive(handle, name: str, max_uncompressed: int = MAX_UNCOMPRESSED) -> dict:
+    """Refuse zip bombs, corrupt zips and XML parts with a DTD before any XML parser sees them.
+
+    Returns {text: phonetic reading} for shared strings that carry one (`<rPh>`).
+    """
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+        raise TermbaseError(f"not an XLSX file (not a readable zip archive: {error})", name) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise TermbaseError(f"the archive has {len(infos)} entries, over the limit of {MAX_ENTRIES}", name)
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos)
+        if total > max_uncompressed:
+            raise TermbaseError(f"the archive would unpack to {total} bytes, over the limit of {max_uncompressed} "
+                                "(zip bomb?)", name)
+        if total > 1_000_000 and total > MAX_RATIO * max(packed, 1):
+            raise TermbaseError(f"the archive's compression ratio is {total // max(packed, 1)}:1, over {MAX_RATIO}:1 "
+                                "(zip bomb?)", name)
+        names = {i.filename for i in infos}
+        if "[Content_Types].xml" not in names:
+            raise TermbaseError("not an XLSX file ([Content_Types].xml is missing)", name)
+        readings = {}
+        try:
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(65536)
+                if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    head = head.decode("utf-16", "replace").encode("utf-8")
+                root = _ROOT_START.search(head)
+                prolog = head[:root.start()] if root else head
+                if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+                    raise TermbaseError(f"{info.filename} has a document type declaration, which XLSX parts never "
+                                        "have; refused", name)
+            if "xl/sharedStrings.xml" in names:
+                data = archive.read("xl/sharedStrings.xml")
+                if b"rPh" in data:
+                    readings = _phonetic_readings(data, name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+            raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
+    return readings
+
+
+def _phonetic_readings(data: bytes, name: str) -> dict:
+    """{base text: reading} for shared strings with East Asian phonetic runs (`<rPh>`)."""
+    from lxml import etree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise TermbaseError(f"xl/sharedStrings.xml is not well-formed XML: {error}", name) from None
+    readings = {}
+    for item in root.iter(f"{ns}si"):
+        phonetic = "".join(t.text or "" for rph in item.findall(f"{ns}rPh") for t in rph.iter(f"{ns}t"))
+        if phonetic:
+            base = "".join(t.text or "" for t in item.findall(f"{ns}t"))
+            base += "".join(t.text or "" for r in item.findall(f"{ns}r") for t in r.iter(f"{ns}t"))
+            readings[base] = phonetic
+    return readings
+
+
+# --- reading: cells ------------------------------------------------------------------------
+
+class _Sheet:
+    """Cell conversion and findings for one sheet being read."""
+
+    def __init__(self, name, title, warnings):
+        self.name, self.title, self.warnings = name, title, warnings
+
+    def where(self, cell_or_ref) -> str:
+        ref = cell_or_ref if isinstance(cell_or_ref, str) else cell_or_ref.coordinate
+        return f"{self.title}!{ref}"
+
+    def warn(self, ref, message, check="xlsx-cell"):
+        self.warnings.append(Finding(self.name, None, "warning", message, check, where=self.where(ref)))
+
+    def text(self, cell, date_ok: bool = False):
+        """The text of a cell (None if empty); a date for date columns when `date_ok`."""
+        value = cell.value
+        if value is None:
+            return None
+        kind = cell.data_type
+        if kind == "f":
+            raise TermbaseError(f"cell holds a formula ({value}); its value would be computed, not data — "
+                                "replace it by the text it should hold", self.name, where=self.where(cell))
+        if isinstance(value, str):
+            if kind == "e":
+                self.warn(cell, f"error value {value} read as text")
+        elif isinstance(value, bool):
+            value = "TRUE" if value else "FALSE"
+        elif isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+            if date_ok and isinstance(value, (_dt.datetime, _dt.date)):
+                return value.date() if isinstance(value, _dt.datetime) else value
+            if isinstance(value, _dt.datetime) and value.time() == _dt.time():
+                value = value.date()
+            text = value.isoformat()
+            self.warn(cell, f"date cell read as the text {text!r}")
+            value = text
+        elif isinstance(value, (int, float)):
+            text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            self.warn(cell, f"number cell read as the text {text!r} (leading zeros or digits may have been lost)")
+            value = text
+        else:
+            value = str(value)
+        stripped = value.strip()
+        if stripped != value:
+            self.warn(cell, "leading or trailing spaces trimmed", "xlsx-spaces")
+        if not stripped:
+            return None
+        if not unicodedata.is_normalized("NFC", stripped):
+            stripped = unicodedata.normalize("NFC", stripped)
+        return stripped
+
+
+def _rows(sheet, max_rows: int, reader: _Sheet):
+    for index, row in enumerate(sheet.iter_rows(), 1):
+        if index > max_rows:
+            raise TermbaseError(f"more than {max_rows} rows in sheet {reader.title!r}; refused", reader.name)
+        yield index, row
+
+
+def _slug(text: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:60].strip("-")
+
+
+def _unique_id(wanted: str, taken, fallback: str) -> str:
+    base = wanted or fallback
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _append(note: str, line: str) -> str:
+    return f"{note}\n{line}" if note else line
+
+
+def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
+         max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Termbase:
+    """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    warnings = warnings if warnings is not None else []
+    name = _name(source)
+    opened = None
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            opened = handle = open(source, "rb")
+        except OSError as error:
+            raise TermbaseError(f"cannot read: {error.strerror}", name) from None
+    else:
+        handle = source
+        if not handle.seekable():
+            handle = io.BytesIO(handle.read(max_uncompressed + 1))
+    try:
+        start = handle.tell()
+        readings = check_archive(handle, name, max_uncompressed)
+        handle.seek(start)
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, InvalidFileException, OSError, ValueError,
+                SyntaxError) as error:
+            raise TermbaseError(f"cannot open the workbook: {error}", name) from None
+        try:
+            return _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, SyntaxError) as error:
+            raise TermbaseError(f"corrupt workbook: {error}", name) from None
+        finally:
+            workbook.close()
+    finally:
+        if opened is not None:
+            opened.close()
+
+
+def _header_map(row, reader: _Sheet):
+    headers = {}
+    for cell in row:
+        if getattr(cell, "value", None) is None:
+            continue
+        text = reader.text(cell)
+        if text:
+            headers[cell.column] = (text, cell.coordinate)
+    return headers
+
+
+def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows) -> Termbase:
+    titles = workbook.sheetnames
+    termbase = None
+    if HEADER_SHEET in titles:
+        termbase = _read_header_sheet(workbook[HEADER_SHEET], _Sheet(name, HEADER_SHEET, warnings), max_rows)
+    if TERMS_SHEET in titles:
+        return _read_terms(workbook[TERMS_SHEET], _Sheet(name, TERMS_SHEET, warnings), termbase, readings, max_rows)
+    for title in titles:
+        sheet = workbook[title]
+        reader = _Sheet(name, title, warnings)
+        first = next(iter(sheet.iter_rows(max_row=1)), ())
+        keys = {_key(h) for h, _ in _header_map(first, reader).values()}
+        if {"source", "target"} <= keys or ("source" in keys and keys <= set(TT_COLUMNS) | {"source"}):
+            return _read_tt(sheet, reader, readings, source_lang, target_lang, max_rows)
+        if "term" in keys or "conceptid" in keys:
+            return _read_terms(sheet, reader, termbase, readings, max_rows)
+    raise TermbaseError(f"no sheet named {TERMS_SHEET!r} and no sheet whose first row names the columns "
+                        "(Concept ID, Language, Term … or source, target …)", name)
+
+
+def _read_header_sheet(sheet, reader: _Sheet, max_rows) -> Termbase:
+    termbase = Termbase(languages=[])
+    columns = {}
+    for index, row in _rows(sheet, max_rows, reader):
+        if index == 1:
+            columns = {_key(h): col for col, (h, _) in _header_map(row, reader).items()}
+            continue
+        values = {}
+        for cell in row:
+            if getattr(cell, "value", None) is not None:
+                values[cell.column] = reader.text(cell)
+        get = lambda key: values.get(columns.get(key)) or ""  # noqa: E731
+        field, ref = get("field").lower(), f"A{index}"
+        if not field and not any(values.values()):
+            continue
+        if field == "title":
+            termbase.title = get("value")
+        elif field == "description":
+            termbase.description = get("value")
+        elif field == "language":
+            try:
+                termbase.languages.append(check_language_tag(get("value")))
+            except ValueError as error:
+                reader.warn(ref, f"language row skipped: {error}", "xlsx-header")
+        elif field == "subject field":
+            termbase.subject_fields[get("id")] = get("value")
+        elif field == "source":
+            termbase.sources.append(Source(get("id"), get("value"), get("date"), get("publisher"), get("url")))
+        else:
+            reader.warn(ref, f"unknown header row {field!r} ignored: {sorted(v for v in values.values() if v)}",
+                        "xlsx-header")
+    if not termbase.languages:
+        termbase.languages = ["en", "ar"]
+    return termbase
+
+
+@dataclass
+class _Pending:
+    """A concept being assembled from its rows, with what the first row said."""
+
+    concept: Concept
+    first: dict          # column header -> parsed concept-level value of the first row
+    sections: dict       # lang -> parsed section-level values of the first row
+    extra: list          # note lines from unknown columns and unmappable values
+
+
+def _parse(column: Column, text, reader: _Sheet, ref):
+    """Parse a cell's text for `column`; returns (value, ok)."""
+    if text is None:
+        return ([] if column.kind == "list" else None if column.kind in ("vocab", "date") else ""), True
+    if column.kind == "list":
+        return [item.strip() for item in text.split("\n") if item.strip()], True
+    if column.kind == "vocab":
+        try:
+            return column.vocab.parse(text), True
+        except ValueError as error:
+            reader.warn(ref, f"{error}; the value is kept in the note", "xlsx-value")
+            return None, False
+    if column.kind == "date":
+        if isinstance(text, _dt.date):
+            return text, True
+        try:
+            return _dt.date.fromisoformat(text), True
+        except ValueError:
+            reader.warn(ref, f"{text!r} is not a date (YYYY-MM-DD); the value is kept in the concept note", "xlsx-value")
+            return None, False
+    return text, True
+
+
+def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase:
+    if termbase is None:
+        termbase = Termbase(languages=[])
+    known_languages = bool(termbase.languages)
+    columns, unknown = {}, {}
+    pending: dict[str, _Pending] = {}
+    for index, row in _rows(sheet, max_rows, reader):
+        if index == 1:
+            for col, (header, ref) in _header_map(row, reader).items():
+                canonical = _ALIASES.get(_key(header))
+                if canonical and canonical not in columns.values():
+                    columns[col] = canonical
+                else:
+                    unknown[col] = header
+                    reader.warn(ref, f"unknown column {header!r}: its values are kept in the concept notes",
+                                "xlsx-unknown-column")
+            if "Term" not in columns.values():
+                raise TermbaseError("the first row has no 'Term' column", reader.name, where=reader.where("A1"))
+            continue
+        cells = {}
+        for cell in row:
+            if getattr(cell, "value", None) is None:
+                continue
+            col = cell.column
+            header = columns.get(col)
+            kind = _BY_HEADER[header].kind if header else "text"
+            text = reader.text(cell, date_ok=kind == "date")
+            if text is not None:
+                cells[col] = (text, cell.coordinate)
+        if not cells:
+            continue
+        values = {columns[c]: v for c, v in cells.items() if c in columns}
+        _add_row(termbase, pending, values, [(unknown[c], v) for c, v in cells.items() if c in unknown],
+                 reader, readings, index)
+    for item in pending.values():
+        concept = item.concept
+        for line in item.extra:
+            concept.note = _append(concept.note, line)
+        termbase.add(concept)
+        if not known_languages:
+            for tag in concept.languages:
+                if tag not in termbase.languages:
+                    termbase.languages.append(tag)
+    if not termbase.languages:
+        termbase.languages = ["en", "ar"]
+    return termbase
+
+
+def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index):
+    id_text, id_ref = values.get("Concept ID", (None, f"A{index}"))
+    term_text = values.get("Term", (None, None))[0]
+    if id_text is None:
+        id_text = _unique_id(_slug(term_text or ""), pending, f"row-{index}")
+        reader.warn(id_ref, f"row {index} has no concept id; it becomes concept {id_text!r}", "xlsx-concept-id")
+    elif not CONCEPT_ID.match(id_text):
+        raise TermbaseError(f"{id_text!r} is not a concept id (a-z, 0-9 and '-', starting with a letter or digit)",
+                            reader.name, where=reader.where(id_ref))
+    item = pending.get(id_text)
+    new = item is None
+    if new:
+        item = pending[id_text] = _Pending(Concept(id=id_text), {}, {}, [])
+    concept = item.concept
+    for header, (text, ref) in unknown:
+        if f"{header}: {text}" not in item.extra:
+            item.extra.append(f"{header}: {text}")
+    # concept-level columns: the first row of the concept counts
+    for column in _CONCEPT_COLUMNS:
+        text, ref = values.get(column.header, (None, None))
+        value, ok = _parse(column, text, reader, ref)
+        if not ok and f"{column.header}: {text}" not in item.extra:
+            item.extra.append(f"{column.header}: {text}")
+        if new:
+            item.first[column.header] = value
+            setattr(concept, column.field, value)
+        elif value != item.first[column.header]:
+            reader.warn(ref or f"A{index}", f"{column.header} differs from the first row of concept {id_text!r}; "
+                        "the first row's value is kept", "xlsx-conflict")
+    lang_text, lang_ref = values.get("Language", (None, None))
+    if lang_text is None:
+        if term_text is not None or any(h in values for h in ("Definition", "Definition source", "Language note")):
+            raise TermbaseError("the row has a term or definition but no language", reader.name,
+                                where=reader.where(values.get("Term", values.get("Definition", ("", id_ref)))[1]))
+        return
+    try:
+        tag = check_language_tag(lang_text)
+    except ValueError as error:
+        raise TermbaseError(str(error), reader.name, where=reader.where(lang_ref)) from None
+    section = concept.languages.get(tag)
+    section_values = {}
+    for header in ("Definition", "Definition source", "Language note"):
+        section_values[header] = values.get(header, ("", None))[0] or ""
+    if section is None:
+        section = concept.languages[tag] = LangSection(lang=tag, definition=section_values["Definition"],
+                                                       definition_source=section_values["Definition source"],
+                                                       note=section_values["Language note"])
+        item.sections[tag] = section_values
+    else:
+        for header, value in section_values.items():
+            if value != item.sections[tag][header]:
+                ref = values.get(header, (None, f"A{index}"))[1]
+                reader.warn(ref, f"{header} differs from the first {tag} row of concept {id_text!r}; "
+                            "the first row's value is kept", "xlsx-conflict")
+    term_columns = _TERM_COLUMNS
+    if term_text is None:
+        stray = [h for h in (c.header for c in term_columns) if h in values]
+        for header in stray:
+            item.extra.append(f"{header} ({tag}, no term): {values[header][0]}")
+            reader.warn(values[header][1], f"{header} given without a term; kept in the concept note", "xlsx-value")
+        return
+    term = Term(text=term_text)
+    kept = []
+    for column in term_columns:
+        text, ref = values.get(column.header, (None, None))
+        value, ok = _parse(column, text, reader, ref)
+        if ok:
+            setattr(term, column.field, value)
+        else:
+            kept.append(f"{column.header}: {text}")
+    for line in kept:
+        term.note = _append(term.note, line)
+    reading = readings.get(term_text) if readings else None
+    if reading:
+        term.note = _append(term.note, f"reading: {reading}")
+        reader.warn(values["Term"][1], f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
+    section.terms.append(term)
+
+
+def _read_tt(sheet, reader: _Sheet, readings, source_lang, target_lang, max_rows) -> Termbase:
+    """A Translate Toolkit / Weblate sheet: one concept per row, source and target terms."""
+    source_lang, target_lang = check_language_tag(source_lang), check_language_tag(target_lang)
+    termbase = Termbase(languages=[source_lang, target_lang])
+    columns, unknown = {}, {}
+    for index, row in _rows(sheet, max_rows, reader):
+        if index == 1:
+            for col, (header, ref) in _header_map(row, reader).items():
+                key = _key(header)
+                if key in TT_COLUMNS and key not in columns.values():
+                    columns[col] = key
+                else:
+                    unknown[col] = header
+                    reader.warn(ref, f"unknown column {header!r}: its values are kept in the concept notes",
+                                "xlsx-unknown-column")
+            continue
+        values, extra = {}, []
+        for cell in row:
+            if getattr(cell, "value", None) is None:
+                continue
+            text = reader.text(cell)
+            if text is None:
+                continue
+            if cell.column in columns:
+                values[columns[cell.column]] = (text, cell.coordinate)
+            elif cell.column in unknown:
+                extra.append(f"{unknown[cell.column]}: {text}")
+        source = values.get("source", (None, None))[0]
+        target = values.get("target", (None, None))[0]
+        if source is None and target is None:
+            if values or extra:
+                reader.warn(f"A{index}", "row without source or target skipped: "
+                            + "; ".join([f"{TT_COLUMNS[k]}: {v[0]}" for k, v in values.items()] + extra), "xlsx-value")
+            continue
+        wanted = values.get("id", (None, None))[0]
+        if wanted and not CONCEPT_ID.match(wanted):
+            extra.insert(0, f"id: {wanted}")
+            wanted = _slug(wanted)
+        concept_id = _unique_id(wanted or _slug(source or ""), termbase.concepts, f"row-{index}")
+        concept = Concept(id=concept_id)
+        fuzzy = values.get("fuzzy", (None, None))[0]
+        if fuzzy is not None:
+            if fuzzy.lower() in ("true", "1", "yes"):
+                concept.review_status = ReviewStatus.DRAFT
+            elif fuzzy.lower() not in ("false", "0", "no"):
+                extra.append(f"fuzzy: {fuzzy}")
+        for key in ("location", "context", "translatorcomments", "developercomments"):
+            if key in values:
+                concept.note = _append(concept.note, f"{TT_COLUMNS[key]}: {values[key][0]}")
+        for line in extra:
+            concept.note = _append(concept.note, line)
+        for key, tag in (("source", source_lang), ("target", target_lang)):
+            if key not in values:
+                continue
+            text, ref = values[key]
+            term = Term(text=text)
+            reading = readings.get(text) if readings else None
+            if reading:
+                term.note = f"reading: {reading}"
+                reader.warn(ref, f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
+            concept.languages[tag] = LangSection(lang=tag, terms=[term])
+        termbase.add(concept)
+    return termbase

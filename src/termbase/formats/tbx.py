@@ -499,10 +499,10 @@ class _EntryReader:
         ctx = self.ctx
         ours = concept_id_from_xml(raw_id) if raw_id else None
         base = ours or slugify(raw_id) if raw_id else ""
-        if not base:
-            first = concept.preferred_term(ctx.doc_lang) if ctx.doc_lang else None
-            first = first or next((t for _, t in concept.terms()), None)
-            base = slugify(first.text) if first else ""
+        if not base:  # from a term: the document language's, else English, else any that slugifies
+            preferred = [concept.preferred_term(lang) for lang in (ctx.doc_lang, "en") if lang]
+            terms = [t for t in preferred if t is not None] + [t for _, t in concept.terms()]
+            base = next((slug for slug in (slugify(t.text) for t in terms) if slug), "")
         base = base or f"concept-{ctx.entries}"
         candidate, number = base, 2
         while candidate in ctx.seen_ids:

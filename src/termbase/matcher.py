@@ -1,0 +1,393 @@
+"""Term recognition: every occurrence of a glossary term in running text, Arabic- and English-aware.
+
+One Aho–Corasick automaton holds every term form of every language, keyed on space-padded
+*match keys*: each token normalized (`arabic.normalize_word`), then reduced by `token_key` —
+Arabic: leading clitic chain and article stripped, then one plural/dual suffix and a final ة/ت;
+English: possessive and plural endings. The same reduction runs over the text, one distinct
+whitespace chunk at a time through a bounded cache, so the hot path is `split`, dict lookups,
+`join` and `iter_long`. Keys are lossy on purpose (fast, high recall); every automaton hit is
+then verified token by token against the exact variants a term allows (`accepted_forms`), so a
+term `علم` is found in `والعلم` and `بعلم` but never inside `معلم`.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import product
+
+import ahocorasick
+
+from . import arabic
+from .model import AdministrativeStatus, Termbase, primary_language
+
+BOUNDARY = "|"
+SEP = "  "   # between tokens in key strings: two spaces, so adjacent one-token keys never share one
+CLITIC_CHAINS = ("", "و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل", "ال", "وال", "فال",
+                 "بال", "كال", "وبال", "وكال", "فبال", "فكال", "لل", "ولل", "فلل")
+SOFT_SEPARATORS = frozenset("-\u2010\u2011/#@+_")
+APOSTROPHES = frozenset("'\u2019")
+CACHE_LIMIT = 200_000
+MAX_KEYS_PER_FORM = 64
+AR_SUFFIXES = ("ات", "ون", "ين", "ان")
+_CHUNK = re.compile(r"\S+")
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+def _is_word_char(ch: str) -> bool:
+    if ch.isalnum():
+        return True
+    category = unicodedata.category(ch)
+    return category in ("Mn", "Mc", "Lm", "Cf")
+
+
+@lru_cache(maxsize=CACHE_LIMIT)
+def split_chunk(chunk: str) -> tuple:
+    """The tokens of one whitespace-free chunk: (start, end, normalized word) or BOUNDARY.
+
+    Letters, digits and combining marks form words; hyphens, slashes and `#@+_` separate words
+    softly (so `alter-ego` and `alter ego` meet); an apostrophe inside a Latin word (`child's`) or
+    after a final Latin `s` (`parents'`) belongs to it; any other punctuation is a boundary that no
+    term match may cross.
+    """
+    pieces: list = []
+    start = None
+    n = len(chunk)
+    for i, ch in enumerate(chunk):
+        if _is_word_char(ch):
+            if start is None:
+                start = i
+            continue
+        if ch in APOSTROPHES and start is not None and chunk[i - 1].isascii() and chunk[i - 1].isalpha() and (
+                (i + 1 < n and chunk[i + 1].isascii() and chunk[i + 1].isalpha()) or chunk[i - 1] in "sS"):
+            continue
+        if start is not None:
+            pieces.append((start, i, arabic.normalize_word(chunk[start:i])))
+            start = None
+        if ch not in SOFT_SEPARATORS and (not pieces or pieces[-1] != BOUNDARY):
+            pieces.append(BOUNDARY)
+    if start is not None:
+        pieces.append((start, n, arabic.normalize_word(chunk[start:])))
+    return tuple(p for p in pieces if p == BOUNDARY or p[2])
+
+
+def _bare(word: str) -> str:
+    """The word with its whole leading clitic chain removed (the shortest candidate stem)."""
+    return min(arabic.strip_clitics(word), key=len)
+
+
+def _strip_ar_suffix(stem: str) -> str:
+    for suffix in AR_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) - 2 >= 2:
+            stem = stem[:-2]
+            break
+    if stem[-1:] in ("ه", "ت") and len(stem) - 1 >= 2:
+        stem = stem[:-1]
+    return stem
+
+
+def _strip_en_suffix(word: str) -> str:
+    if word.endswith("'s"):
+        word = word[:-2]
+    elif word.endswith("'"):
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def token_key(normalized: str) -> str:
+    """The lossy automaton key of one normalized token (see the module docstring)."""
+    if normalized == BOUNDARY:
+        return normalized
+    if arabic.is_arabic(normalized):
+        return _strip_ar_suffix(_bare(normalized))
+    if normalized.isascii() and normalized[:1].isalpha():
+        return _strip_en_suffix(normalized)
+    return normalized
+
+
+def _chunk_key(chunk: str) -> str:
+    return SEP.join(BOUNDARY if p == BOUNDARY else token_key(p[2]) for p in split_chunk(chunk))
+
+
+class _KeyCache(dict):
+    """chunk -> key string; cleared when it grows past CACHE_LIMIT entries."""
+
+    def __missing__(self, chunk):
+        if len(self) >= CACHE_LIMIT:
+            self.clear()
+        value = self[chunk] = _chunk_key(chunk)
+        return value
+
+
+def tokenize(text: str) -> list:
+    """Tokens of `text` with offsets: (start, end, normalized) or BOUNDARY."""
+    tokens: list = []
+    for match in _CHUNK.finditer(text):
+        base = match.start()
+        for piece in split_chunk(match.group()):
+            tokens.append(piece if piece == BOUNDARY else (base + piece[0], base + piece[1], piece[2]))
+    return tokens
+
+
+# --- the variants a term token allows -------------------------------------------------------
+
+def _ar_variants(token: str) -> set:
+    variants = {token}
+    variants.update(token + s for s in AR_SUFFIXES)
+    if token.endswith("ه"):
+        stem = token[:-1]
+        variants.update((stem + "ات", stem + "تان", stem + "تين"))
+    if token.endswith("ي"):
+        variants.update((token + "ه", token + "ات", token + "ون", token + "ين"))
+    if token.startswith(arabic.ARTICLE) and len(token) > 3:
+        variants.add(token[2:])
+    return variants
+
+
+def _en_variants(token: str) -> set:
+    variants = {token, token + "s", token + "es", token + "'s", token + "s'", token + "'"}
+    if token.endswith("y") and len(token) > 2:
+        variants.add(token[:-1] + "ies")
+    return variants
+
+
+@lru_cache(maxsize=CACHE_LIMIT)
+def accepted_forms(token: str) -> frozenset:
+    """Normalized stems (after clitic stripping) that count as an occurrence of term token `token`."""
+    if arabic.is_arabic(token):
+        return frozenset(_ar_variants(token))
+    if token.isascii() and token[:1].isalpha():
+        return frozenset(_en_variants(token))
+    return frozenset((token,))
+
+
+def token_matches(text_token: str, term_token: str) -> bool:
+    """Does normalized text word `text_token` stand for term token `term_token`?"""
+    if text_token == term_token:
+        return True
+    allowed = accepted_forms(term_token)
+    if arabic.is_arabic(term_token):
+        return any(stem in allowed for stem in arabic.strip_clitics(text_token))
+    return text_token in allowed
+
+
+def _chains_for(word: str) -> tuple:
+    """Clitic chains that can stand before `word` (none that add a second article)."""
+    if word.startswith(("ال", "لل")):
+        return tuple(c for c in CLITIC_CHAINS if not c.endswith(("ال", "ل")))
+    return CLITIC_CHAINS
+
+
+def _token_keys(token: str) -> set:
+    if token == BOUNDARY:
+        return {BOUNDARY}
+    if arabic.is_arabic(token):
+        return {token_key(chain + v) for v in accepted_forms(token) for chain in _chains_for(v)}
+    return {token_key(v) for v in accepted_forms(token)}
+
+
+def form_tokens(text: str) -> tuple:
+    """The normalized tokens of a term form."""
+    return tuple(t if t == BOUNDARY else t[2] for t in tokenize(text))
+
+
+def form_keys(tokens: tuple) -> list[str]:
+    """Every automaton key under which text occurrences of a term form can appear."""
+    keys = []
+    for combination in product(*(sorted(_token_keys(t)) for t in tokens)):
+        keys.append(" " + SEP.join(combination) + " ")
+        if len(keys) >= MAX_KEYS_PER_FORM:
+            break
+    return keys
+
+
+# --- the matcher -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One form of one term of one concept, as the automaton knows it."""
+
+    concept_id: str
+    lang: str
+    term_index: int
+    form: str
+    tokens: tuple
+
+    @property
+    def primary(self) -> str:
+        return primary_language(self.lang)
+
+
+@dataclass
+class Hit:
+    """An occurrence: line (1-based), start/end character offsets in that line, the surface text."""
+
+    line: int
+    start: int
+    end: int
+    surface: str
+    entries: list = field(default_factory=list)
+
+    @property
+    def column(self) -> int:
+        return self.start + 1
+
+
+class Matcher:
+    """All term forms of a termbase in one automaton; `find_line`/`find_text` report occurrences."""
+
+    def __init__(self, termbase: Termbase, statuses=None, languages=None):
+        self.termbase = termbase
+        self.entries: list[Entry] = []
+        self.groups: list[tuple] = []   # group id -> (key length, entry ids)
+        self._cache = _KeyCache()
+        wanted = {primary_language(tag) for tag in languages} if languages else None
+        group_of: dict[str, int] = {}
+        for concept in termbase:
+            for tag, section in concept.languages.items():
+                if wanted and primary_language(tag) not in wanted:
+                    continue
+                for index, term in enumerate(section.terms):
+                    if statuses is not None and term.status not in statuses:
+                        continue
+                    for form in dict.fromkeys([term.text, *term.forms]):
+                        self._add(Entry(concept.id, tag, index, form, form_tokens(form)), group_of)
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for key, gid in group_of.items():
+            self.automaton.add_word(key, gid)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+        self.groups = [tuple(g) for g in self.groups]
+
+    def _add(self, entry: Entry, group_of: dict) -> None:
+        tokens = [t for t in entry.tokens if t != BOUNDARY]
+        if not tokens:
+            return
+        entry_id = len(self.entries)
+        self.entries.append(entry)
+        for key in form_keys(entry.tokens):
+            gid = group_of.get(key)
+            if gid is None:
+                gid = group_of[key] = len(self.groups)
+                self.groups.append([len(key), []])
+            self.groups[gid][1].append(entry_id)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def term(self, entry: Entry):
+        return self.termbase.concepts[entry.concept_id].languages[entry.lang].terms[entry.term_index]
+
+    # -- recognition --
+
+    def key_line(self, line: str) -> str:
+        """The space-padded key string of one line (what the automaton scans)."""
+        keys = SEP.join(map(self._cache.__getitem__, line.split()))
+        if "    " in keys:
+            keys = SEP.join(keys.split())
+        return " " + keys + " "
+
+    def find_text(self, text: str, languages=None):
+        """Yield every Hit in `text`, line by line."""
+        for number, line in enumerate(text.split("\n"), 1):
+            yield from self.find_line(line, languages, number)
+
+    def find_line(self, line: str, languages=None, number: int = 1) -> list[Hit]:
+        """Hits in one line, leftmost-longest, non-overlapping, verified."""
+        if not len(self.automaton):
+            return []
+        keys = self.key_line(line)
+        raw = list(self.automaton.iter_long(keys))
+        if not raw:
+            return []
+        wanted = {primary_language(tag) for tag in languages} if languages else None
+        tokens = tokenize(line)
+        starts = self._token_starts(tokens)
+        hits, complete = [], True
+        for end, gid in raw:
+            first, count = self._span(starts, end, gid)
+            verified = self._verify(tokens, first, count, gid, wanted)
+            if verified:
+                hits.append(self._hit(line, number, tokens, first, count, verified))
+            else:
+                complete = False
+        if complete:
+            return hits
+        return self._all_overlaps(line, number, keys, tokens, starts, wanted)
+
+    def _all_overlaps(self, line, number, keys, tokens, starts, wanted) -> list[Hit]:
+        """Slow path when a longest key failed verification: verify every key, then pick leftmost-longest."""
+        candidates = []
+        for end, gid in self.automaton.iter(keys):
+            first, count = self._span(starts, end, gid)
+            verified = self._verify(tokens, first, count, gid, wanted)
+            if verified:
+                candidates.append((first, -count, verified))
+        hits, next_free = [], 0
+        for first, negative_count, verified in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if first >= next_free:
+                hits.append(self._hit(line, number, tokens, first, -negative_count, verified))
+                next_free = first - negative_count
+        return hits
+
+    @staticmethod
+    def _token_starts(tokens) -> list[int]:
+        starts, position = [], 1
+        for token in tokens:
+            starts.append(position)
+            position += (1 if token == BOUNDARY else len(token_key(token[2]))) + len(SEP)
+        return starts
+
+    def _span(self, starts, end, gid):
+        length = self.groups[gid][0]
+        first = bisect.bisect_left(starts, end - length + 2)
+        count = bisect.bisect_right(starts, end) - first
+        return first, count
+
+    def _verify(self, tokens, first, count, gid, wanted) -> list[Entry]:
+        span = tokens[first:first + count]
+        found = []
+        for entry_id in self.groups[gid][1]:
+            entry = self.entries[entry_id]
+            if wanted and entry.primary not in wanted:
+                continue
+            if len(entry.tokens) != len(span):
+                continue
+            if all(t == BOUNDARY if e == BOUNDARY else (t != BOUNDARY and token_matches(t[2], e))
+                   for t, e in zip(span, entry.tokens)):
+                found.append(entry)
+        return found
+
+    @staticmethod
+    def _hit(line, number, tokens, first, count, entries) -> Hit:
+        span = [t for t in tokens[first:first + count] if t != BOUNDARY]
+        start, end = span[0][0], span[-1][1]
+        unique = list({(e.concept_id, e.lang): e for e in entries}.values())
+        return Hit(number, start, end, line[start:end], unique)
+
+
+def separators(text: str) -> list[str]:
+    """What stands between the words of `text` (space, hyphen, nothing...), whitespace runs as one space."""
+    words = [t for t in tokenize(text) if t != BOUNDARY]
+    return [re.sub(r"\s+", " ", text[a[1]:b[0]]) for a, b in zip(words, words[1:])]
+
+
+def exact_spelling(surface: str, form: str) -> bool:
+    """Whether `surface` joins its words as the term form does (`alter ego` is not `alter-ego`)."""
+    return separators(surface) == separators(form)
+
+
+def approved_statuses() -> set:
+    """Statuses a translator may use: preferred, admitted, or none given."""
+    return {AdministrativeStatus.PREFERRED, AdministrativeStatus.ADMITTED, None}

@@ -93,3 +93,11 @@ def without_article(normalized_phrase: str) -> str:
 def search_key(text: str) -> str:
     """A key under which a phrase and its clitic-prefixed, vocalized or misspelled-hamza forms meet."""
     return without_article(normalize(text))
+
+
+_UNVOCALIZE = {ord(c): None for c in TASHKEEL + TATWEEL}
+
+
+def strip_tashkeel(text: str) -> str:
+    """`text` without tashkeel and tatweel, otherwise as written (NFC): the unvocalized citation form."""
+    return unicodedata.normalize("NFC", text).translate(_UNVOCALIZE)

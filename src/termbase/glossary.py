@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import unicodedata
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -118,11 +119,16 @@ def _parse_value(name, value, keypath, problems):
     return "" if value is None else str(value)
 
 
+@lru_cache(maxsize=None)
+def _known_keys(cls) -> frozenset:
+    return frozenset(f.name for f in fields(cls)) - {"lang"}
+
+
 def _from_plain(cls, data, keypath, problems, **extra):
     if not isinstance(data, dict):
         problems.append(Problem(keypath, f"expected a mapping of {cls.__name__.lower()} fields, found {type(data).__name__}", "bad-structure"))
         return None
-    known = {f.name for f in fields(cls)} - {"lang"}
+    known = _known_keys(cls)
     for key in data:
         if key not in known:
             problems.append(Problem(keypath + (key,), f"unknown key {key!r} in {cls.__name__.lower()}; known: {', '.join(sorted(known))}", "unknown-key"))

@@ -25,16 +25,14 @@ class Vocabulary(str, Enum):
 
     @classmethod
     def parse(cls, value):
-        """The member for `value` (case-insensitive, also accepts `full form`/`full-form`), or ValueError."""
+        """The member for `value` (case-insensitive; also `full form`, `full-form`, `preferred`), or ValueError."""
         if isinstance(value, cls) or value is None:
             return value
-        def squash(text):
-            return re.sub(r"[\s_-]+", "", text).lower()
-        key = squash(str(value))
-        for member in cls:
-            if squash(member.value) == key or squash(member.name) == key:
-                return member
-        raise ValueError(f"{value!r} is not a {cls.label()}; expected one of: {', '.join(cls.values())}")
+        text = value if isinstance(value, str) else str(value)
+        member = _lookup(cls).get(text) or _lookup(cls).get(_squash(text))
+        if member is None:
+            raise ValueError(f"{value!r} is not a {cls.label()}; expected one of: {', '.join(cls.values())}")
+        return member
 
     @classmethod
     def label(cls) -> str:
@@ -61,12 +59,6 @@ class AdministrativeStatus(Vocabulary):
     def short(self) -> str:
         """`preferred`, `admitted`, … as written in glossary files."""
         return self.value.split("Term-")[0]
-
-    @classmethod
-    def parse(cls, value):
-        if isinstance(value, str) and "-" not in value and not value.lower().endswith("term"):
-            value = f"{value}Term-admn-sts" if value.lower() in {"preferred", "admitted", "deprecated", "superseded"} else value
-        return super().parse(value)
 
 
 class PartOfSpeech(Vocabulary):
@@ -97,6 +89,23 @@ class ReviewStatus(Vocabulary):
     DRAFT = "draft"
     REVIEWED = "reviewed"
     APPROVED = "approved"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s_-]+", "", text).lower()
+
+
+@lru_cache(maxsize=None)
+def _lookup(cls) -> dict:
+    """Every accepted spelling of each member of a picklist: value, name, and the status short form."""
+    table = {}
+    for member in cls:
+        spellings = [member.value, member.name, member.name.lower()]
+        if cls is AdministrativeStatus:
+            spellings.append(member.short)
+        for spelling in spellings:
+            table[spelling] = table[_squash(spelling)] = member
+    return table
 
 
 LABELS = {"TermType": "term type", "AdministrativeStatus": "administrative status",

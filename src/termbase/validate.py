@@ -24,23 +24,41 @@ END_PUNCTUATION = tuple(".!?؟…)\"'»”")
 LATIN_OK_TYPES = {TermType.ACRONYM, TermType.ABBREVIATION}
 
 
+# Stray spaces in a YAML file show as two spaces after text, or as a quote next to a space
+# (a value with leading/trailing space must be quoted); only then are the strings walked.
+MAYBE_SPACING = re.compile(r"\S  |['\"]\s|\s['\"]|\t")
+SUSPICIOUS = re.compile(f"{INVISIBLE.pattern}|{CONTROL.pattern}|[\ufb50-\ufdff\ufe70-\ufeff]")
+
+
 def _strings(data, keypath=()):
     """Yield (keypath, text) for every string inside plain YAML data."""
-    if isinstance(data, str):
-        yield keypath, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, keypath + (key,))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, keypath + (index,))
+    stack = [(keypath, data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, dict):
+            stack.extend((path + (key,), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
 
 
 # --- checks on the text of one file --------------------------------------------------------
 
-def check_text(data):
-    """Invisible/bidi/control characters, non-NFC text, presentation forms, stray spaces."""
+def check_text(data, raw_text: str | None = None):
+    """Invisible/bidi/control characters, non-NFC text, presentation forms, stray spaces.
+
+    With the file's text, the character checks run per string only when the whole file
+    has something to report.
+    """
+    deep = raw_text is None or SUSPICIOUS.search(raw_text) or not unicodedata.is_normalized("NFC", raw_text)
+    if not deep and not MAYBE_SPACING.search(raw_text):
+        return
     for keypath, text in _strings(data):
+        if ("  " in text or text[:1].isspace() or text[-1:].isspace()) and "\n" not in text:
+            yield Problem(keypath, f"leading, trailing or double spaces in {text!r}", "spacing")
+        if not deep:
+            continue
         match = INVISIBLE.search(text)
         if match:
             yield Problem(keypath, f"invisible or bidi control character U+{ord(match.group()):04X} in {text!r}", "invisible-char")
@@ -50,8 +68,6 @@ def check_text(data):
             yield Problem(keypath, "text is not in Unicode NFC (run `termbase fmt`)", "not-nfc")
         if arabic.has_presentation_forms(text):
             yield Problem(keypath, f"Arabic presentation forms in {text!r}; use the base letters", "presentation-forms")
-        if "\n" not in text and (text != text.strip() or "  " in text):
-            yield Problem(keypath, f"leading, trailing or double spaces in {text!r}", "spacing")
 
 
 # --- checks on one concept -----------------------------------------------------------------
@@ -187,7 +203,7 @@ def validate(root) -> list[Finding]:
             continue
         problems = []
         concept = concept_from_dict(data, problems)
-        problems += check_text(data)
+        problems += check_text(data, raw.decode("utf-8", "replace"))
         if concept is not None:
             for check in CONCEPT_CHECKS:
                 problems += check(concept, path)

@@ -145,7 +145,7 @@ def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, su
                       languages={"en": section("en", en_term, en_def, en_acronym),
                                  "ar": section("ar", ar_term, ar_def, ar_acronym)})
     termbase.add(concept)
-    problems = [f for f in validate_module.validate_termbase(termbase, "add") if f.severity == "error"]
+    problems = [f for f in validate_module.validate_termbase(termbase, "add", only={concept_id}) if f.severity == "error"]
     if problems:
         raise TermbaseError("; ".join(p.message for p in problems), f"{glossary.CONCEPT_DIR}/{concept_id}.yaml")
     path = glossary.write_concept(root, concept)
@@ -307,7 +307,12 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
     options = _write_options(fmt, tbx_version, no_bom)
     if fmt:
         target = output or exports_dir / formats.get(fmt).export_name
-        formats.write_file(load_termbase(glossary_path), target, fmt, **options)
+        if glossary_path.is_file():
+            warnings: list = []
+            formats.convert(glossary_path, target, fmt, warnings=warnings, **options)
+            show_warnings(warnings)
+        else:
+            formats.write_file(load_termbase(glossary_path), target, fmt, **options)
         click.echo(f"wrote {target}", err=True)
         return
     termbase = load_termbase(glossary_path)
@@ -346,7 +351,8 @@ def import_(file, fmt, dry_run, glossary_path, as_json):
     incoming = formats.read_file(file, fmt, warnings=warnings)
     show_warnings(warnings)
     merged, report = merge.merge_into(current, incoming)
-    errors = [f for f in validate_module.validate_termbase(merged, str(file)) if f.severity == "error"]
+    touched = set(report.added) | set(report.updated)
+    errors = [f for f in validate_module.validate_termbase(merged, str(file), only=touched) if f.severity == "error"]
     if as_json:
         emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors], dry_run=dry_run))
     else:

@@ -226,10 +226,15 @@ def validate(root) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.path or "", f.line or 0))
 
 
-def validate_termbase(termbase: Termbase, origin: str = "<termbase>") -> list[Finding]:
-    """The checks that apply to a termbase not read from YAML (e.g. before an import is written)."""
+def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None) -> list[Finding]:
+    """The checks that apply to a termbase not read from YAML (e.g. before an import is written).
+
+    With `only` (concept ids), just those concepts are checked: an import answers for what it changes.
+    """
     findings = []
     for concept in termbase:
+        if only is not None and concept.id not in only:
+            continue
         problems = []
         for check in (check_id, check_languages, check_preferred):
             problems += check(concept, Path(f"{concept.id}.yaml"))
@@ -237,6 +242,8 @@ def validate_termbase(termbase: Termbase, origin: str = "<termbase>") -> list[Fi
         for problem in problems:
             findings.append(Finding(origin, None, problem.severity, f"concept {concept.id}: {problem.message}", problem.check))
     for concept_id, problems in duplicate_preferred(termbase.concepts).items():
+        if only is not None and concept_id not in only:
+            continue
         for problem in problems:
             findings.append(Finding(origin, None, problem.severity, f"concept {concept_id}: {problem.message}", problem.check))
     return findings

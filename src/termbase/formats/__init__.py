@@ -122,3 +122,19 @@ def render(termbase: Termbase, fmt: str, **options) -> bytes:
     buffer = io.BytesIO()
     format_.load().write(termbase, buffer, **{**format_.options, **options})
     return buffer.getvalue()
+
+
+def convert(source, target, fmt: str, source_fmt: str | None = None, warnings: list | None = None, **options) -> None:
+    """Convert a file to `fmt` at `target`, streaming concept by concept when both formats can."""
+    import inspect
+
+    reader_format = get(source_fmt) if source_fmt else detect(source)
+    reader, writer = reader_format.load(), get(fmt).load()
+    streaming = hasattr(reader, "iter_concepts") and "concepts" in inspect.signature(writer.write).parameters
+    if not streaming:
+        write_file(read_file(source, reader_format.name, warnings), target, fmt, **options)
+        return
+    header = reader.read_header(source)
+    with atomic_open(target, "wb") as handle:
+        writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=warnings),
+                     **{**get(fmt).options, **options})

@@ -1,0 +1,107 @@
+"""`termbase import` and `termbase diff`: new, updated, ambiguous, dry run, failures change nothing."""
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from termbase import formats, glossary
+from termbase.cli import main
+from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+def snapshot(root: Path) -> dict:
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def concept(cid, en, ar, definition=""):
+    return Concept(cid, languages={
+        "en": LangSection("en", definition, terms=[Term(en, status=AdministrativeStatus.PREFERRED)]),
+        "ar": LangSection("ar", terms=[Term(ar, status=AdministrativeStatus.PREFERRED)])})
+
+
+def tbx_file(tmp_path, *concepts, fmt="tbx") -> Path:
+    termbase = Termbase()
+    for c in concepts:
+        termbase.add(c)
+    path = tmp_path / ("in.tbx" if fmt == "tbx" else f"in.{fmt}")
+    formats.write_file(termbase, path, fmt)
+    return path
+
+
+def test_import_new_concept(glossary_copy, tmp_path):
+    path = tbx_file(tmp_path, concept("red-notice", "Red Notice", "النشرة الحمراء", "An INTERPOL alert seeking arrest."))
+    result = run("import", path, "-g", glossary_copy)
+    assert "red-notice: concept: added 'Red Notice'" in result.stdout
+    assert glossary.read(glossary_copy).concepts["red-notice"].languages["ar"].terms[0].text == "النشرة الحمراء"
+
+
+def test_import_updates_a_field_matched_by_preferred_term(glossary_copy, tmp_path):
+    green = glossary.read(glossary_copy).concepts["green-notice"]
+    en = green.preferred_term("en").text
+    ar = green.preferred_term("ar").text
+    path = tbx_file(tmp_path, concept("some-other-id", en, ar, "A changed definition."))
+    result = run("import", path, "-g", glossary_copy, "--json")
+    report = json.loads(result.stdout)
+    assert report["updated"] == ["green-notice"]
+    assert {"concept_id": "green-notice", "field": "en.definition", "kind": "changed",
+            "old": green.languages["en"].definition, "new": "A changed definition."} in report["changes"]
+    after = glossary.read(glossary_copy).concepts["green-notice"]
+    assert after.languages["en"].definition == "A changed definition."
+    assert after.languages["ar"].definition == green.languages["ar"].definition   # not carried → kept
+
+
+def test_ambiguous_match_is_reported_not_guessed(glossary_copy, tmp_path):
+    tb = glossary.read(glossary_copy)
+    green, yellow = tb.concepts["green-notice"], tb.concepts["yellow-notice"]
+    path = tbx_file(tmp_path, concept("x", green.preferred_term("en").text, yellow.preferred_term("ar").text))
+    before = snapshot(glossary_copy)
+    result = run("import", path, "-g", glossary_copy, code=1)
+    assert "ambiguous" in result.stdout and "green-notice" in result.stdout and "yellow-notice" in result.stdout
+    assert snapshot(glossary_copy) == before
+
+
+def test_dry_run_writes_nothing(glossary_copy, tmp_path):
+    path = tbx_file(tmp_path, concept("red-notice", "Red Notice", "النشرة الحمراء"))
+    before = snapshot(glossary_copy)
+    result = run("import", path, "--dry-run", "-g", glossary_copy)
+    assert "red-notice: concept: added" in result.stdout and "dry run" in result.output
+    assert snapshot(glossary_copy) == before
+
+
+def test_failing_import_leaves_glossary_byte_identical(glossary_copy, tmp_path):
+    before = snapshot(glossary_copy)
+    broken = tmp_path / "broken.tbx"
+    good = formats.render(glossary.read(glossary_copy), "tbx")
+    broken.write_bytes(good[: len(good) // 2])
+    result = run("import", broken, "-g", glossary_copy, code=1)
+    assert "broken.tbx" in result.output
+    # an import whose result would be invalid (two preferred terms in one language) also writes nothing
+    bad = concept("red-notice", "Red Notice", "النشرة الحمراء")
+    bad.languages["en"].terms.append(Term("Red Alert", status=AdministrativeStatus.PREFERRED))
+    result = run("import", tbx_file(tmp_path, bad), "-g", glossary_copy, code=1)
+    assert "preferred" in result.output and "nothing was written" in result.output
+    assert snapshot(glossary_copy) == before
+
+
+def test_diff_is_empty_for_shipped_export_and_lists_changes():
+    run("diff", ROOT / "glossary", ROOT / "exports" / "termbase.tbx")
+
+
+def test_diff_reports_added_removed_changed(tmp_path):
+    a = tbx_file(tmp_path, concept("one", "One", "واحد", "First."), concept("two", "Two", "اثنان"))
+    b_dir = tmp_path / "b"
+    b_dir.mkdir()
+    b = tbx_file(b_dir, concept("one", "One", "واحد", "First, changed."), concept("three", "Three", "ثلاثة"))
+    changes = json.loads(run("diff", a, b, "--json", code=1).stdout)
+    kinds = {(c["concept_id"], c["field"], c["kind"]) for c in changes}
+    assert kinds == {("one", "en.definition", "changed"), ("two", "concept", "removed"), ("three", "concept", "added")}
+    run("diff", a, a)

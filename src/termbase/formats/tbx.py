@@ -63,6 +63,7 @@ STATUS_ALIASES = {"preferred": AdministrativeStatus.PREFERRED, "admitted": Admin
                   "obsolete": AdministrativeStatus.SUPERSEDED, "superseded": AdministrativeStatus.SUPERSEDED}
 # Parts of speech the TBX-Basic Schematron allows; others are written as `noun`/`other` plus a note.
 BASIC_POS = {"noun", "verb", "adjective", "adverb", "other"}
+VOCABULARY_VALUES = {(enum, member.value): member for enum in (*TERM_NOTES.values(), ReviewStatus) for member in enum}
 # DCT style: data categories as elements in a module namespace, mapped to their DCA element.
 DCT_KINDS = {**{name: "termNote" for name in ("termType", "administrativeStatus", "partOfSpeech",
                                                 "grammaticalGender", "geographicalUsage", "termLocation")},
@@ -313,24 +314,17 @@ class _Context:
 
     def local(self, element) -> tuple[str, str]:
         """(kind, type) of an element: `note`, ('descrip', 'definition'), DCT elements as their DCA kind."""
-        tag = element.tag
-        cached = self.tag_cache.get(tag)
+        cached = self.tag_cache.get(element.tag)
         if cached is None:
-            if not isinstance(tag, str):
-                cached = ("", False)
-            elif tag[0] == "{":
-                uri, _, name = tag[1:].partition("}")
-                cached = (name, uri == NS)
-            else:
-                cached = (tag, True)
-            self.tag_cache[tag] = cached
-        name, tbx = cached
-        if tbx:
-            return name, element.get("type") or ""
-        kind = DCT_KINDS.get(name)
-        return (kind, name) if kind else (name, "")
+            cached = self.tag_cache[element.tag] = _classify(element.tag)
+        if cached[1] is None:
+            return cached[0], element.get("type") or ""
+        return cached
 
     def text(self, element, exact: bool = False) -> str:
+        if self.own and not len(element):
+            value = element.text
+            return _nfc(value) if value and not value.isascii() else (value or "")
         if len(element):
             for node in element.iter(etree.Entity):
                 raise self.error(f"entity reference {node.text} is not allowed (DTDs are not loaded)", node)
@@ -358,6 +352,19 @@ class _Context:
         return cached
 
 
+def _classify(tag) -> tuple:
+    """(name, None) for a TBX element (its type comes from @type); (kind, type) for a DCT one."""
+    if not isinstance(tag, str):
+        return ("", "")
+    if tag[0] == "{":
+        uri, _, name = tag[1:].partition("}")
+        if uri != NS:
+            kind = DCT_KINDS.get(name)
+            return (kind, name) if kind else (name, "")
+        return (name, None)
+    return (tag, None)
+
+
 def _describe(element, text: str, kind: str, type_: str) -> str:
     """`[descrip type=Usage note] text`: how unmapped data is kept in a note."""
     attrs = [f"type={type_}"] if type_ else []
@@ -369,6 +376,20 @@ def _describe(element, text: str, kind: str, type_: str) -> str:
 def _add_note(obj, text: str) -> None:
     if text:
         obj.note = f"{obj.note}\n{text}" if obj.note else text
+
+
+class _LazySetters:
+    """The `termbase:key` handlers of one object, built only when a note needs them."""
+
+    __slots__ = ("factory", "table")
+
+    def __init__(self, factory):
+        self.factory, self.table = factory, None
+
+    def get(self, key):
+        if self.table is None:
+            self.table = self.factory()
+        return self.table.get(key)
 
 
 class _EntryReader:
@@ -387,8 +408,9 @@ class _EntryReader:
         """A `<note>`: a `termbase:key=value` item when we know the key, else note text."""
         if text.startswith(PREFIX):
             key, sep, value = text[len(PREFIX):].partition("=")
-            if sep and key in setters:
-                setters[key](value)
+            setter = setters.get(key) if sep else None
+            if setter is not None:
+                setter(value)
                 return
         from_ = element.get("from")
         _add_note(obj, f"[note from={from_}] {text}" if from_ else text)
@@ -400,12 +422,12 @@ class _EntryReader:
         where = f"entry {raw_id}" if raw_id else f"entry at line {entry.sourceline}"
         entry_lang = entry.get("{http://www.w3.org/XML/1998/namespace}lang") or ctx.doc_lang
         loose_definitions = []
-        setters = {
+        setters = _LazySetters(lambda: {
             "note": lambda v: _add_note(concept, v),
             "reviewStatus": lambda v: self.vocabulary(concept, "review_status", ReviewStatus, v, entry, where),
             "crossReference": concept.cross_references.append,
             "externalCrossReference": concept.external_references.append,
-        }
+        })
         for child in entry:
             kind, type_ = ctx.local(child)
             if kind in ("langSec", "langSet"):
@@ -518,7 +540,10 @@ class _EntryReader:
         return candidate
 
     def vocabulary(self, obj, attr, enum, value, element, where) -> bool:
-        member = None
+        member = VOCABULARY_VALUES.get((enum, value))
+        if member is not None:
+            setattr(obj, attr, member)
+            return True
         if enum is AdministrativeStatus:
             member = STATUS_ALIASES.get(value.replace(" ", "").lower())
         if member is None:
@@ -540,8 +565,8 @@ class _EntryReader:
         if section is None:
             section = concept.languages[tag] = LangSection(lang=tag)
         definitions = []
-        setters = {"note": lambda v: _add_note(section, v),
-                   "definitionSource": lambda v: setattr(section, "definition_source", v)}
+        setters = _LazySetters(lambda: {"note": lambda v: _add_note(section, v),
+                                        "definitionSource": lambda v: setattr(section, "definition_source", v)})
         for child in element:
             kind, type_ = ctx.local(child)
             if kind in ("termSec", "tig", "ntig"):
@@ -567,12 +592,13 @@ class _EntryReader:
         term = Term(text="")
         contexts = []
         overrides = {}
-        setters = {"note": lambda v: _add_note(term, v),
-                   "grammaticalNumber": lambda v: overrides.__setitem__("number", v),
-                   "partOfSpeech": lambda v: overrides.__setitem__("partOfSpeech", v),
-                   "form": term.forms.append,
-                   "vocalizedForm": lambda v: setattr(term, "vocalized", v),
-                   "contextSource": lambda v: setattr(term, "context_source", v)}
+        setters = _LazySetters(lambda: {
+            "note": lambda v: _add_note(term, v),
+            "grammaticalNumber": lambda v: overrides.__setitem__("number", v),
+            "partOfSpeech": lambda v: overrides.__setitem__("partOfSpeech", v),
+            "form": term.forms.append,
+            "vocalizedForm": lambda v: setattr(term, "vocalized", v),
+            "contextSource": lambda v: setattr(term, "context_source", v)})
 
         def visit(container):
             for child in container:
@@ -677,15 +703,13 @@ def _events(source, ctx: _Context, warnings) -> Iterator[tuple[str, object]]:
         head = source.peek(1)[:1] if hasattr(source, "peek") else b"?"
         if head == b"":
             raise TermbaseError("empty file: not a TBX document", ctx.path, 1, 1)
-        events = etree.iterparse(source, events=("start", "end"), tag=tags, **PARSER_OPTIONS)
-        root = None
-        for event, element in events:
+        events = etree.iterparse(source, events=("end",), tag=tags, **PARSER_OPTIONS)
+        root_checked = False
+        for _, element in events:
+            if not root_checked:  # the DOCTYPE and root are known by the first end event
+                _check_root(element.getroottree().getroot(), ctx)
+                root_checked = True
             kind = ctx.local(element)[0]
-            if event == "start":
-                if root is None:
-                    root = element
-                    _check_root(element, ctx)
-                continue
             if kind in ENTRIES and element.getparent() is not None:
                 if not header_done:
                     header_done = True
@@ -708,6 +732,8 @@ def _events(source, ctx: _Context, warnings) -> Iterator[tuple[str, object]]:
                 element.clear(keep_tail=True)
                 header_done = True
                 yield "header", termbase
+        if not root_checked:
+            _check_root(events.root, ctx)
         if not header_done:
             yield "header", termbase
     except etree.XMLSyntaxError as error:

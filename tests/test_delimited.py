@@ -264,3 +264,14 @@ def test_reads_csv_written_by_translate_toolkit():
     assert concept.languages["ar"].terms[0].text == "نشرة حمراء"
     assert "developer_comments: An alert" in concept.note.splitlines()
     assert {w.check for w in warnings} == {"table-unmapped-column"}
+
+
+def test_shipped_glossary_round_trips(glossary_copy):
+    from termbase import glossary
+
+    termbase = glossary.read(glossary_copy)
+    assert len(termbase) > 0
+    for dialect in ("csv", "tsv"):
+        warnings: list = []
+        assert delimited.read(io.BytesIO(render(termbase, dialect)), warnings=warnings, dialect=dialect).concepts == termbase.concepts
+        assert warnings == []

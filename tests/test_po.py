@@ -224,3 +224,28 @@ def test_non_utf8_po_names_the_line():
     with pytest.raises(TermbaseError) as error:
         po.read(io.BytesIO(data))
     assert error.value.line == 5
+
+
+# --- the shipped glossary and the CLI ------------------------------------------------------------
+
+@needs_gettext
+def test_cli_exports_the_glossary_as_po_and_mo(glossary_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from termbase import glossary
+    from termbase.cli import main
+
+    termbase = glossary.read(glossary_copy)
+    target = tmp_path / "ar.po"
+    result = CliRunner().invoke(main, ["export", "--format", "po", "-o", str(target), "-g", str(glossary_copy)])
+    assert result.exit_code == 0, result.output
+    check = subprocess.run(["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "ar.mo"), str(target)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    with_both = [c for c in termbase if c.preferred_term("en") and c.preferred_term("ar")]
+    assert f"{len(with_both)} translated message" in check.stderr
+    assert po.read(target).concepts == carried(termbase)
+    with open(tmp_path / "ar.mo", "rb") as handle:                 # msgfmt's own MO, from our PO
+        translations = gettext.GNUTranslations(handle)
+    for concept in with_both:
+        assert translations.pgettext(concept.id, concept.preferred_term("en").text) == concept.preferred_term("ar").text

@@ -107,3 +107,20 @@ def test_write_prunes_removed_concepts(tmp_path):
     del termbase.concepts[removed]
     glossary.write(termbase, tmp_path)
     assert not (tmp_path / "concepts" / f"{removed}.yaml").exists()
+
+
+def test_atomic_write_keeps_mode_and_honours_umask(tmp_path):
+    new = tmp_path / "new"
+    with atomic_open(new, "wb") as handle:
+        handle.write(b"x")
+    assert new.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    new.chmod(0o640)
+    with atomic_open(new, "wb") as handle:
+        handle.write(b"y")
+    assert new.stat().st_mode & 0o777 == 0o640
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -7,6 +7,16 @@ import tempfile
 from pathlib import Path
 
 
+def _file_mode(path: Path) -> int:
+    """The mode a replacement for `path` gets: the old file's, else 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode: str = "wb", **kwargs):
     """Open a temp file beside `path`; on success it replaces `path`, on error `path` is untouched."""
@@ -18,6 +28,7 @@ def atomic_open(path, mode: str = "wb", **kwargs):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -46,6 +57,7 @@ def replace_all_atomic(files: dict, remove=()) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, _file_mode(path))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):

@@ -105,3 +105,21 @@ def test_diff_reports_added_removed_changed(tmp_path):
     kinds = {(c["concept_id"], c["field"], c["kind"]) for c in changes}
     assert kinds == {("one", "en.definition", "changed"), ("two", "concept", "removed"), ("three", "concept", "added")}
     run("diff", a, a)
+
+
+def test_import_of_a_formula_cell_fails_and_writes_nothing(glossary_copy, tmp_path):
+    path = tmp_path / "evil.csv"
+    path.write_text("en,ar\nRed Notice,النشرة الحمراء\n\"=HYPERLINK(\"\"http://x\"\")\",نشرة\n", encoding="utf-8")
+    before = snapshot(glossary_copy)
+    result = run("import", path, "-g", glossary_copy, code=1)
+    assert "evil.csv:3" in result.output and "nothing was written" in result.output
+    assert snapshot(glossary_copy) == before
+
+
+def test_two_column_import_takes_languages_from_options(glossary_copy, tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text("red notice,النشرة الحمراء\n", encoding="utf-8")
+    run("import", path, "-g", glossary_copy, "--source-lang", "en", "--target-lang", "ar")
+    termbase = glossary.read(glossary_copy)
+    assert any(c.preferred_term("en") and c.preferred_term("en").text == "red notice"
+               and c.preferred_term("ar").text == "النشرة الحمراء" for c in termbase)

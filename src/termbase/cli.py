@@ -341,15 +341,20 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-f", "--format", "fmt", type=click.Choice([n for n, f in formats.FORMATS.items() if f.readable]))
 @click.option("--dry-run", is_flag=True, help="report what would change, write nothing")
+@click.option("--source-lang", help="language of the first column of a two-column table (default en)")
+@click.option("--target-lang", help="language of the second column of a two-column table (default ar)")
 @glossary_option(read_only=False)
 @json_option
-def import_(file, fmt, dry_run, glossary_path, as_json):
+def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json):
     """Merge concepts from FILE into the glossary, with a change report."""
     root = require_glossary_dir(glossary_path)
     current = glossary.read(root)
     warnings: list = []
-    incoming = formats.read_file(file, fmt, warnings=warnings)
+    languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
+    incoming = formats.read_file(file, fmt, warnings=warnings, **languages)
     show_warnings(warnings)
+    if any(w.severity == "error" for w in warnings):
+        raise TermbaseError("the file has errors (listed above); nothing was written", file)
     merged, report = merge.merge_into(current, incoming)
     touched = set(report.added) | set(report.updated)
     errors = [f for f in validate_module.validate_termbase(merged, str(file), only=touched) if f.severity == "error"]

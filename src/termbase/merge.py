@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 from . import arabic
 from .glossary import concept_to_dict
-from .model import AdministrativeStatus, Concept, Termbase
+from .model import AdministrativeStatus, Concept, ReviewStatus, Termbase
 
 
 @dataclass
@@ -189,7 +189,7 @@ def merge_into(glossary: Termbase, incoming: Termbase) -> tuple[Termbase, Import
             report.ambiguous.append((_label(concept), candidates, reason))
             continue
         if matched is None:
-            new = copy.deepcopy(concept)
+            new = as_new_concept(concept)
             new.id = _free_id(result, concept.id)
             result.add(new)
             report.added.append(new.id)
@@ -204,6 +204,23 @@ def merge_into(glossary: Termbase, incoming: Termbase) -> tuple[Termbase, Import
         else:
             report.unchanged.append(matched)
     return result, report
+
+
+def as_new_concept(concept: Concept) -> Concept:
+    """A copy ready to enter the glossary: a draft, with a preferred term in every language.
+
+    Files that carry no term status (two-column tables, foreign TBX) make their first term
+    of each language the preferred one.
+    """
+    new = copy.deepcopy(concept)
+    if new.review_status is None:
+        new.review_status = ReviewStatus.DRAFT
+    for section in new.languages.values():
+        if section.terms and not any(t.is_preferred for t in section.terms):
+            first = next((t for t in section.terms if t.status is None), None)
+            if first is not None:
+                first.status = AdministrativeStatus.PREFERRED
+    return new
 
 
 def _free_id(termbase: Termbase, wanted: str) -> str:

@@ -92,8 +92,8 @@ def detect(path) -> Format:
     raise UsageError(f"cannot tell the format of {path.name}; give --format ({', '.join(FORMATS)})")
 
 
-def read_file(path, fmt: str | None = None, warnings: list | None = None) -> Termbase:
-    """Read any importable file into a Termbase."""
+def read_file(path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
+    """Read any importable file into a Termbase; `options` go to the reader (e.g. source_lang)."""
     path = Path(path)
     if not path.is_file():
         raise TermbaseError("no such file", path)
@@ -103,7 +103,7 @@ def read_file(path, fmt: str | None = None, warnings: list | None = None) -> Ter
     format_ = get(fmt) if fmt else detect(path)
     if not format_.readable:
         raise UsageError(f"{format_.name} files cannot be read; import the PO file instead", path)
-    options = {k: v for k, v in format_.options.items() if k != "version"}
+    options = {**{k: v for k, v in format_.options.items() if k != "version"}, **options}
     return format_.load().read(path, warnings=warnings, **options)
 
 

@@ -6,16 +6,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from termbase import glossary
+from cli_helpers import run
 from termbase.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args, code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result
 
 
 def test_init_add_show_list(tmp_path):

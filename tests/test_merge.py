@@ -2,24 +2,11 @@
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from termbase import formats, glossary
-from termbase.cli import main
+from cli_helpers import run, snapshot
 from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args, code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result
-
-
-def snapshot(root: Path) -> dict:
-    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def concept(cid, en, ar, definition=""):

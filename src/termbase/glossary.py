@@ -126,7 +126,8 @@ def _known_keys(cls) -> frozenset:
 
 def _from_plain(cls, data, keypath, problems, **extra):
     if not isinstance(data, dict):
-        problems.append(Problem(keypath, f"expected a mapping of {cls.__name__.lower()} fields, found {type(data).__name__}", "bad-structure"))
+        found = "nothing (the file is empty)" if data is None and not keypath else type(data).__name__
+        problems.append(Problem(keypath, f"expected a mapping of {cls.__name__.lower()} fields, found {found}", "bad-structure"))
         return None
     known = _known_keys(cls)
     for key in data:

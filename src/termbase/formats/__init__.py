@@ -89,7 +89,7 @@ def detect(path) -> Format:
         return FORMATS["tbx" if sniffed == "tbx2" else sniffed]
     if by_extension is not None:
         return by_extension
-    raise UsageError(f"cannot tell the format of {path.name}; give --format ({', '.join(FORMATS)})")
+    raise UsageError(f"cannot tell the format of this file; give --format ({', '.join(FORMATS)})", path)
 
 
 def read_file(path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
@@ -102,7 +102,7 @@ def read_file(path, fmt: str | None = None, warnings: list | None = None, **opti
         raise TermbaseError(f"file is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
     format_ = get(fmt) if fmt else detect(path)
     if not format_.readable:
-        raise UsageError(f"{format_.name} files cannot be read; import the PO file instead", path)
+        raise UsageError(f"{format_.name} files cannot be read; use the PO file instead", path)
     options = {**{k: v for k, v in format_.options.items() if k != "version"}, **options}
     return format_.load().read(path, warnings=warnings, **options)
 

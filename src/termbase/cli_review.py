@@ -1,0 +1,94 @@
+"""`termbase review export|import`: the reviewer round trip through a spreadsheet (thin Click wrappers)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import glossary, review as review_module
+from .errors import TermbaseError, UsageError
+from .fileio import atomic_open, replace_all_atomic
+from .model import ReviewStatus
+
+DEFAULT_GLOSSARY = "glossary"
+
+
+def _glossary_dir(path: Path) -> Path:
+    if not glossary.is_glossary(path):
+        raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with `termbase init`)", path)
+    return path
+
+
+glossary_option = click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
+                               type=click.Path(path_type=Path), help="glossary directory")
+
+
+@click.group()
+def review():
+    """Review the glossary in a spreadsheet and merge the edits back."""
+
+
+@review.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default="review.xlsx", show_default=True,
+              help="the review workbook to write")
+@click.option("--subject", help="only concepts in this subject field")
+@click.option("--status", type=click.Choice(ReviewStatus.values()), help="only concepts with this review status")
+@click.option("--lang", "languages", multiple=True,
+              help="language whose columns the reviewer edits (repeatable; default: the glossary's languages)")
+@glossary_option
+def export(output, subject, status, languages, glossary_path):
+    """Write a review workbook: one row per concept, editable fields side by side."""
+    termbase = glossary.read(_glossary_dir(glossary_path))
+    if subject and termbase.subject_fields and subject not in termbase.subject_fields:
+        raise UsageError(f"unknown subject field {subject!r}; known: {', '.join(termbase.subject_fields)}")
+    try:
+        with atomic_open(output, "wb") as handle:
+            count = review_module.export_review(termbase, handle, languages or None, subject, status)
+    except ValueError as error:     # a bad --lang tag
+        raise UsageError(str(error)) from None
+    click.echo(f"wrote {output}: {count} concepts", err=True)
+
+
+@review.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="report what would change, write nothing")
+@click.option("--reviewer", default="", help="reviewer name for comments and modified_by")
+@click.option("--allow-deletes", is_flag=True, help="delete the concepts whose rows were deleted")
+@click.option("--theirs", "prefer", flag_value="theirs", help="resolve conflicts with the reviewer's value")
+@click.option("--ours", "prefer", flag_value="ours", help="resolve conflicts with the glossary's value")
+@click.option("--json", "as_json", is_flag=True, help="print the change report as JSON")
+@glossary_option
+def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_path):
+    """Merge an edited review workbook (or a CSV saved from it) into the glossary.
+
+    Three-way merge per field: reviewer-only changes are applied, glossary-only changes kept,
+    and fields both changed are conflicts (that concept is left alone unless --theirs/--ours).
+    Any invalid cell means nothing is imported.
+    """
+    root = _glossary_dir(glossary_path)
+    current = glossary.read(root)
+    parsed = review_module.read_review(file, current.languages)
+    plan = review_module.plan_import(current, parsed, reviewer=reviewer, allow_deletes=allow_deletes, prefer=prefer)
+    summary = plan.summary()
+    if as_json:
+        click.echo(json.dumps(dict(plan.as_dict(), dry_run=dry_run), ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in plan.lines():
+            click.echo(line)
+    for finding in plan.warnings + plan.errors:
+        click.echo(str(finding), err=True)
+    if plan.errors:
+        raise TermbaseError(f"{len(plan.errors)} error(s) in the review file; nothing was imported", file)
+    if not dry_run:
+        files, remove = review_module.changed_files(plan, root)
+        replace_all_atomic(files, remove=remove)
+    click.echo(f"{summary['updated']} updated, {summary['added']} added, {summary['deleted']} deleted, "
+               f"{summary['conflict']} with conflicts, {summary['rejected']} rejected, "
+               f"{summary['unchanged']} unchanged ({summary['mode']})"
+               + (" (dry run: nothing written)" if dry_run else ""), err=True)
+    if summary["conflict"]:
+        click.echo("concepts with conflicts were left unchanged: resolve them with --theirs or --ours, "
+                   "or edit the glossary and export again", err=True)
+        sys.exit(1)

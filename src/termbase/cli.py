@@ -67,11 +67,28 @@ def show_warnings(warnings) -> None:
         click.echo(str(warning), err=True)
 
 
+class Progress:
+    """A progress line on stderr, shown only on a terminal and only for long jobs."""
+
+    MIN_TOTAL = 2000
+
+    def __init__(self, label: str):
+        self.label = label
+        self.shown = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.MIN_TOTAL or (done % 500 and done != total):
+            return
+        self.shown = True
+        click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
+
+
 def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Termbase:
     """A glossary directory or any importable file, as a Termbase; reader warnings go to stderr."""
     path = Path(path)
     if path.is_dir():
-        return glossary.read(path)
+        return glossary.read(path, progress=Progress(f"reading {path}"))
     if not path.exists():
         raise UsageError(f"no glossary directory or file here (use -g PATH, or `termbase init`)", path)
     warnings: list = []
@@ -213,7 +230,7 @@ def search(query, glossary_path, limit, as_json):
 def validate(glossary_path, strict, as_json):
     """Check the glossary; exit 1 on errors (or warnings with --strict)."""
     root = require_glossary_dir(glossary_path)
-    findings = validate_module.validate(root)
+    findings = validate_module.validate(root, progress=Progress(f"checking {root}"))
     errors = [f for f in findings if f.severity == "error" or strict]
     if as_json:
         emit_json([f.as_dict() for f in findings])
@@ -348,7 +365,7 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
 def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json):
     """Merge concepts from FILE into the glossary, with a change report."""
     root = require_glossary_dir(glossary_path)
-    current = glossary.read(root)
+    current = glossary.read(root, progress=Progress(f"reading {root}"))
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
     incoming = formats.read_file(file, fmt, warnings=warnings, **languages)

@@ -309,11 +309,17 @@ def read_concept_file(path) -> Concept:
     return concept
 
 
-def read(root) -> Termbase:
-    """Read a glossary directory into a Termbase; the first error raises TermbaseError."""
+def read(root, progress=None) -> Termbase:
+    """Read a glossary directory into a Termbase; the first error raises TermbaseError.
+
+    `progress`, if given, is called with (done, total) as files are read.
+    """
     termbase = read_header(root)
-    for path in concept_paths(root):
+    paths = concept_paths(root)
+    for done, path in enumerate(paths, 1):
         termbase.add(read_concept_file(path))
+        if progress is not None:
+            progress(done, len(paths))
     return termbase
 
 

@@ -176,8 +176,11 @@ def _findings(path, raw, problems):
     return [Finding(path, locate(raw, p.keypath), p.severity, p.message, p.check) for p in problems]
 
 
-def validate(root) -> list[Finding]:
-    """Every finding for the glossary directory `root`, in file order."""
+def validate(root, progress=None) -> list[Finding]:
+    """Every finding for the glossary directory `root`, in file order.
+
+    `progress`, if given, is called with (done, total) as files are checked.
+    """
     root = Path(root)
     header_path = root / HEADER_FILE
     findings: list[Finding] = []
@@ -194,7 +197,10 @@ def validate(root) -> list[Finding]:
         findings.append(Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column))
 
     loaded = {}
-    for path in concept_paths(root):
+    paths = concept_paths(root)
+    for done, path in enumerate(paths, 1):
+        if progress is not None:
+            progress(done, len(paths))
         raw = path.read_bytes()
         try:
             data = parse_yaml(raw, path)

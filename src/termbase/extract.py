@@ -74,7 +74,14 @@ class Candidate:
 # --- pairs -----------------------------------------------------------------------------------
 
 def _strip_proclitic(word: str) -> str:
-    """`والمركز` -> `المركز`, `وشركة` -> `شركة`; a و/ف that belongs to the word stays."""
+    """`والمركز` -> `المركز`, `وشركة` -> `شركة`, `للأطفال` -> `الأطفال`, `بالصور` -> `الصور`.
+
+    A و/ف/ب/ك/ل that may belong to the word stays.
+    """
+    if word.startswith("لل") and len(word) > 4:
+        return "ال" + word[2:]
+    if word[:1] in arabic.PREPOSITIONS + arabic.PROCLITICS and word[1:3] == "ال" and len(word) > 4:
+        return word[1:]
     if word[:1] in arabic.PROCLITICS and len(word) > 3:
         rest = word[1:]
         normalized = arabic.normalize_word(rest)
@@ -220,7 +227,7 @@ def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq:
     paired = {arabic.search_key(c.text) for c in results} | {c.en.lower() for c in results}
     ranked = []
     for key, score in c_values(frequent).items():
-        surface = ngram_surfaces[key].most_common(1)[0][0]
+        surface = _citation_surface(ngram_surfaces[key], key)
         if score <= 0 or arabic.search_key(surface) in paired or surface.lower() in paired or _known(matcher, surface):
             continue
         path, number, line = ngram_first[key]
@@ -228,6 +235,15 @@ def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq:
                                 context=_context(line), path=str(path), line=number))
     ranked.sort(key=lambda c: (-c.score, -c.frequency, c.text))
     return results + ranked
+
+
+def _citation_surface(surfaces: Counter, key: tuple) -> str:
+    """The most frequent surface whose first word carries no clitic (else the most frequent)."""
+    for surface, _ in surfaces.most_common():
+        first = arabic.normalize_word(surface.split()[0])
+        if first == key[0] or first.startswith("ال") or not arabic.is_arabic(first):
+            return surface
+    return surfaces.most_common(1)[0][0]
 
 
 def _count_run(run, line, lang, counts, surfaces, first, path, number) -> None:
@@ -241,7 +257,10 @@ def _count_run(run, line, lang, counts, surfaces, first, path, number) -> None:
             key = _grouping_key(tokens)
             counts[key] += 1
             surface = line[run[i][0]:run[i + n - 1][1]]
-            surface = _strip_proclitic(arabic.strip_tashkeel(surface)) if lang == "ar" else surface
+            if lang == "ar":
+                surface = arabic.strip_tashkeel(surface)
+                first_word, _, rest = surface.partition(" ")
+                surface = (_strip_proclitic(first_word) + " " + rest).strip()
             surfaces.setdefault(key, Counter())[surface] += 1
             first.setdefault(key, (path, number, line))
 

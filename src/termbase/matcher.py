@@ -2,21 +2,25 @@
 
 One Aho–Corasick automaton holds every term form of every language, keyed on space-padded
 *match keys*: each token normalized (`arabic.normalize_word`), then reduced by `token_key` —
-Arabic: leading clitic chain and article stripped, then one plural/dual suffix and a final ة/ت;
-English: possessive and plural endings. The same reduction runs over the text, one distinct
-whitespace chunk at a time through a bounded cache, so the hot path is `split`, dict lookups,
-`join` and `iter_long`. Keys are lossy on purpose (fast, high recall); every automaton hit is
-then verified token by token against the exact variants a term allows (`accepted_forms`), so a
-term `علم` is found in `والعلم` and `بعلم` but never inside `معلم`.
+Arabic: every leading clitic letter (و ف ب ك ل) and article (ال) peeled off greedily, then one
+plural/dual suffix and a final ة/ت; English: possessive and plural endings. Greedy peeling makes
+`token_key(clitics + word) == token_key(word)` for any clitic chain, so a term needs one key per
+inflected variant, not one per clitic combination. The same reduction runs over the text, one
+distinct whitespace chunk at a time through a bounded cache, so the hot path is `split`, dict
+lookups, `join` and `iter_long`. Keys are lossy on purpose; every automaton hit is verified
+token by token against the variants a term really allows (`token_matches`: the clitic grammar of
+`arabic.strip_clitics`, sound plural/dual suffixes, forms stored on the term), so a term `علم`
+is found in `والعلم` and `بعلم` but never inside `معلم`.
 """
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import product
+from itertools import accumulate, product
 
 import ahocorasick
 
@@ -25,12 +29,10 @@ from .model import AdministrativeStatus, Termbase, primary_language
 
 BOUNDARY = "|"
 SEP = "  "   # between tokens in key strings: two spaces, so adjacent one-token keys never share one
-CLITIC_CHAINS = ("", "و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل", "ال", "وال", "فال",
-                 "بال", "كال", "وبال", "وكال", "فبال", "فكال", "لل", "ولل", "فلل")
 SOFT_SEPARATORS = frozenset("-\u2010\u2011/#@+_")
 APOSTROPHES = frozenset("'\u2019")
 CACHE_LIMIT = 200_000
-MAX_KEYS_PER_FORM = 64
+MAX_KEYS_PER_FORM = 256
 AR_SUFFIXES = ("ات", "ون", "ين", "ان")
 _CHUNK = re.compile(r"\S+")
 
@@ -74,9 +76,19 @@ def split_chunk(chunk: str) -> tuple:
     return tuple(p for p in pieces if p == BOUNDARY or p[2])
 
 
-def _bare(word: str) -> str:
-    """The word with its whole leading clitic chain removed (the shortest candidate stem)."""
-    return min(arabic.strip_clitics(word), key=len)
+CLITIC_LETTERS = frozenset("وفبكل")
+
+
+def _peel(word: str) -> str:
+    """`word` with leading clitic letters and articles peeled off greedily (at least two letters kept)."""
+    while len(word) > 2:
+        if word[0] in CLITIC_LETTERS:
+            word = word[1:]
+        elif word.startswith(arabic.ARTICLE) and len(word) > 3:
+            word = word[2:]
+        else:
+            break
+    return word
 
 
 def _strip_ar_suffix(stem: str) -> str:
@@ -110,7 +122,7 @@ def token_key(normalized: str) -> str:
     if normalized == BOUNDARY:
         return normalized
     if arabic.is_arabic(normalized):
-        return _strip_ar_suffix(_bare(normalized))
+        return _strip_ar_suffix(_peel(normalized))
     if normalized.isascii() and normalized[:1].isalpha():
         return _strip_en_suffix(normalized)
     return normalized
@@ -121,12 +133,19 @@ def _chunk_key(chunk: str) -> str:
 
 
 class _KeyCache(dict):
-    """chunk -> key string; cleared when it grows past CACHE_LIMIT entries."""
+    """chunk -> key string, and chunk -> number of tokens; both cleared past CACHE_LIMIT entries."""
+
+    def __init__(self):
+        super().__init__()
+        self.counts: dict = {}
 
     def __missing__(self, chunk):
         if len(self) >= CACHE_LIMIT:
             self.clear()
-        value = self[chunk] = _chunk_key(chunk)
+            self.counts.clear()
+        pieces = split_chunk(chunk)
+        value = self[chunk] = SEP.join(BOUNDARY if p == BOUNDARY else token_key(p[2]) for p in pieces)
+        self.counts[chunk] = len(pieces)
         return value
 
 
@@ -144,7 +163,8 @@ def tokenize(text: str) -> list:
 
 def _ar_variants(token: str) -> set:
     variants = {token}
-    variants.update(token + s for s in AR_SUFFIXES)
+    if not token.endswith(AR_SUFFIXES):
+        variants.update(token + s for s in AR_SUFFIXES)
     if token.endswith("ه"):
         stem = token[:-1]
         variants.update((stem + "ات", stem + "تان", stem + "تين"))
@@ -156,7 +176,9 @@ def _ar_variants(token: str) -> set:
 
 
 def _en_variants(token: str) -> set:
-    variants = {token, token + "s", token + "es", token + "'s", token + "s'", token + "'"}
+    variants = {token, token + "s", token + "'s", token + "s'", token + "'"}
+    if token.endswith(("s", "x", "z", "ch", "sh")):
+        variants.add(token + "es")
     if token.endswith("y") and len(token) > 2:
         variants.add(token[:-1] + "ies")
     return variants
@@ -182,19 +204,11 @@ def token_matches(text_token: str, term_token: str) -> bool:
     return text_token in allowed
 
 
-def _chains_for(word: str) -> tuple:
-    """Clitic chains that can stand before `word` (none that add a second article)."""
-    if word.startswith(("ال", "لل")):
-        return tuple(c for c in CLITIC_CHAINS if not c.endswith(("ال", "ل")))
-    return CLITIC_CHAINS
-
-
-def _token_keys(token: str) -> set:
+@lru_cache(maxsize=CACHE_LIMIT)
+def _token_keys(token: str) -> frozenset:
     if token == BOUNDARY:
-        return {BOUNDARY}
-    if arabic.is_arabic(token):
-        return {token_key(chain + v) for v in accepted_forms(token) for chain in _chains_for(v)}
-    return {token_key(v) for v in accepted_forms(token)}
+        return frozenset((BOUNDARY,))
+    return frozenset(token_key(v) for v in accepted_forms(token))
 
 
 def form_tokens(text: str) -> tuple:
@@ -252,7 +266,7 @@ class Matcher:
         self.entries: list[Entry] = []
         self.groups: list[tuple] = []   # group id -> (key length, entry ids)
         self._cache = _KeyCache()
-        wanted = {primary_language(tag) for tag in languages} if languages else None
+        wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
         group_of: dict[str, int] = {}
         for concept in termbase:
             for tag, section in concept.languages.items():
@@ -266,7 +280,9 @@ class Matcher:
         self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         for key, gid in group_of.items():
             self.automaton.add_word(key, gid)
-        if len(self.automaton):
+        self._verified: dict = {}
+        self._ready = len(self.automaton) > 0
+        if self._ready:
             self.automaton.make_automaton()
         self.groups = [tuple(g) for g in self.groups]
 
@@ -280,7 +296,7 @@ class Matcher:
             gid = group_of.get(key)
             if gid is None:
                 gid = group_of[key] = len(self.groups)
-                self.groups.append([len(key), []])
+                self.groups.append([len(key), [], len(entry.tokens)])
             self.groups[gid][1].append(entry_id)
 
     def __len__(self) -> int:
@@ -291,90 +307,152 @@ class Matcher:
 
     # -- recognition --
 
-    def key_line(self, line: str) -> str:
+    def key_line(self, line: str, chunks=None) -> str:
         """The space-padded key string of one line (what the automaton scans)."""
-        keys = SEP.join(map(self._cache.__getitem__, line.split()))
-        if "    " in keys:
-            keys = SEP.join(keys.split())
-        return " " + keys + " "
+        keys = list(map(self._cache.__getitem__, line.split() if chunks is None else chunks))
+        if "" in keys:   # a chunk without tokens (a lone slash or invisible mark)
+            keys = [k for k in keys if k]
+        return " " + SEP.join(keys) + " "
 
     def find_text(self, text: str, languages=None):
         """Yield every Hit in `text`, line by line."""
+        wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
         for number, line in enumerate(text.split("\n"), 1):
-            yield from self.find_line(line, languages, number)
+            yield from self._find(line, wanted, number)
 
     def find_line(self, line: str, languages=None, number: int = 1) -> list[Hit]:
         """Hits in one line, leftmost-longest, non-overlapping, verified."""
-        if not len(self.automaton):
-            return []
-        keys = self.key_line(line)
-        raw = list(self.automaton.iter_long(keys))
+        wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
+        return self._find(line, wanted, number)
+
+    def _find(self, line: str, wanted, number: int) -> list[Hit]:
+        chunks = line.split()
+        keys = self.key_line(line, chunks)
+        raw = list(self.automaton.iter_long(keys)) if self._ready else ()
         if not raw:
             return []
-        wanted = {primary_language(tag) for tag in languages} if languages else None
-        tokens = tokenize(line)
-        starts = self._token_starts(tokens)
-        hits, complete = [], True
+        line_tokens = _LineTokens(line, chunks, self._cache)
+        ends, groups, verified_cache = line_tokens.ends, self.groups, self._verified
+        if len(verified_cache) > CACHE_LIMIT:
+            verified_cache.clear()
+        hits, spaces, scanned = [], 0, 0
         for end, gid in raw:
-            first, count = self._span(starts, end, gid)
-            verified = self._verify(tokens, first, count, gid, wanted)
-            if verified:
-                hits.append(self._hit(line, number, tokens, first, count, verified))
-            else:
-                complete = False
-        if complete:
-            return hits
-        return self._all_overlaps(line, number, keys, tokens, starts, wanted)
+            start = end - groups[gid][0] + 2          # first character of the first token
+            spaces += keys.count(" ", scanned, start)
+            scanned = start
+            first, count = (spaces - 1) // 2, groups[gid][2]
+            ci = bisect.bisect_right(ends, first)
+            cj = bisect.bisect_right(ends, first + count - 1)
+            cache_key = (gid, wanted, first - (ends[ci - 1] if ci else 0), tuple(chunks[ci:cj + 1]))
+            found = verified_cache.get(cache_key)
+            if found is None:
+                span = line_tokens.span(first, count)
+                entries = self._verify(span, gid, wanted)
+                if entries:
+                    words = [t for t in span if t != BOUNDARY]
+                    found = (list({(e.concept_id, e.lang): e for e in entries}.values()),
+                             words[0][0] - line_tokens.chunk_start(ci), words[-1][1] - line_tokens.chunk_start(cj))
+                else:
+                    found = False
+                verified_cache[cache_key] = found
+            if found is False:
+                return self._all_overlaps(line, number, keys, line_tokens, wanted)
+            a, b = line_tokens.chunk_start(ci) + found[1], line_tokens.chunk_start(cj) + found[2]
+            hits.append(Hit(number, a, b, line[a:b], found[0]))
+        return hits
 
-    def _all_overlaps(self, line, number, keys, tokens, starts, wanted) -> list[Hit]:
+    def _all_overlaps(self, line, number, keys, line_tokens, wanted) -> list[Hit]:
         """Slow path when a longest key failed verification: verify every key, then pick leftmost-longest."""
         candidates = []
         for end, gid in self.automaton.iter(keys):
-            first, count = self._span(starts, end, gid)
-            verified = self._verify(tokens, first, count, gid, wanted)
+            first, count = self._span(keys, end, gid)
+            span = line_tokens.span(first, count)
+            verified = self._verify(span, gid, wanted)
             if verified:
-                candidates.append((first, -count, verified))
+                candidates.append((first, -count, span, verified))
         hits, next_free = [], 0
-        for first, negative_count, verified in sorted(candidates, key=lambda c: (c[0], c[1])):
+        for first, negative_count, span, verified in sorted(candidates, key=lambda c: (c[0], c[1])):
             if first >= next_free:
-                hits.append(self._hit(line, number, tokens, first, -negative_count, verified))
+                hits.append(self._hit(line, number, span, verified))
                 next_free = first - negative_count
         return hits
 
-    @staticmethod
-    def _token_starts(tokens) -> list[int]:
-        starts, position = [], 1
-        for token in tokens:
-            starts.append(position)
-            position += (1 if token == BOUNDARY else len(token_key(token[2]))) + len(SEP)
-        return starts
+    def _span(self, keys: str, end: int, gid: int) -> tuple[int, int]:
+        """(index of the first token, number of tokens) of the key ending at `end`."""
+        length, count = self.groups[gid][0], self.groups[gid][2]
+        start = end - length + 1          # the space before the first token
+        return (keys.count(" ", 0, start + 1) - 1) // 2, count
 
-    def _span(self, starts, end, gid):
-        length = self.groups[gid][0]
-        first = bisect.bisect_left(starts, end - length + 2)
-        count = bisect.bisect_right(starts, end) - first
-        return first, count
-
-    def _verify(self, tokens, first, count, gid, wanted) -> list[Entry]:
-        span = tokens[first:first + count]
+    def _verify(self, span, gid, wanted) -> list[Entry]:
         found = []
         for entry_id in self.groups[gid][1]:
             entry = self.entries[entry_id]
             if wanted and entry.primary not in wanted:
                 continue
-            if len(entry.tokens) != len(span):
-                continue
-            if all(t == BOUNDARY if e == BOUNDARY else (t != BOUNDARY and token_matches(t[2], e))
+            if len(span) == len(entry.tokens) and all(t == BOUNDARY if e == BOUNDARY else (t != BOUNDARY and token_matches(t[2], e))
                    for t, e in zip(span, entry.tokens)):
                 found.append(entry)
         return found
 
     @staticmethod
-    def _hit(line, number, tokens, first, count, entries) -> Hit:
-        span = [t for t in tokens[first:first + count] if t != BOUNDARY]
-        start, end = span[0][0], span[-1][1]
+    def _hit(line, number, span, entries) -> Hit:
+        words = [t for t in span if t != BOUNDARY]
+        start, end = words[0][0], words[-1][1]
         unique = list({(e.concept_id, e.lang): e for e in entries}.values())
         return Hit(number, start, end, line[start:end], unique)
+
+
+class _LineTokens:
+    """Tokens of one line with offsets, worked out only for the chunks a hit touches."""
+
+    def __init__(self, line: str, chunks: list, cache: _KeyCache):
+        self.line, self.chunks = line, chunks
+        counts = cache.counts
+        if all(map(counts.__contains__, chunks)):
+            self.ends = list(accumulate(map(counts.__getitem__, chunks)))
+        else:   # the cache was cleared while this line was keyed
+            self.ends = list(accumulate(len(split_chunk(c)) for c in chunks))
+        self._starts = None
+
+    def chunk_start(self, index: int) -> int:
+        if self._starts is None:
+            line, chunks = self.line, self.chunks
+            lengths = list(map(len, chunks))
+            if len(line) == sum(lengths) + len(chunks) - 1 and not line[:1].isspace():
+                # single spaces between chunks: offsets are running sums
+                self._starts = list(map(operator.add, accumulate(lengths, initial=0), range(len(lengths))))
+            else:
+                self._starts = [m.start() for m in _CHUNK.finditer(line)]
+        return self._starts[index]
+
+    def span(self, first: int, count: int) -> list:
+        tokens = []
+        ends, chunks = self.ends, self.chunks
+        index = bisect.bisect_right(ends, first)
+        skip = first - (ends[index - 1] if index else 0)
+        while len(tokens) < count and index < len(chunks):
+            pieces = split_chunk(chunks[index])
+            if len(pieces) == 1 and not skip:
+                piece = pieces[0]
+                if piece == BOUNDARY:
+                    tokens.append(piece)
+                else:
+                    base = self.chunk_start(index)
+                    tokens.append((base + piece[0], base + piece[1], piece[2]))
+            else:
+                base = None
+                for piece in pieces[skip:]:
+                    if len(tokens) == count:
+                        break
+                    if piece == BOUNDARY:
+                        tokens.append(piece)
+                    else:
+                        if base is None:
+                            base = self.chunk_start(index)
+                        tokens.append((base + piece[0], base + piece[1], piece[2]))
+            skip = 0
+            index += 1
+        return tokens
 
 
 def separators(text: str) -> list[str]:

@@ -121,7 +121,7 @@ def arabic_phrase_before(text: str) -> str:
 
 
 def find_pairs(line: str):
-    """Yield (Latin, Arabic phrase) pairs of one line."""
+    """Yield (Latin, Arabic phrase, position) for the pairs of one line."""
     taken = []
     for match in PAREN_LATIN.finditer(line):
         latin = " ".join(match.group(1).split())
@@ -130,7 +130,7 @@ def find_pairs(line: str):
         phrase = arabic_phrase_before(line[:match.start()])
         taken.append(match.span())
         if phrase:
-            yield latin, phrase
+            yield latin, phrase, match.start()
     for match in LATIN_TOKEN.finditer(line):
         if any(a <= match.start() < b for a, b in taken):
             continue
@@ -139,7 +139,7 @@ def find_pairs(line: str):
             continue
         phrase = arabic_phrase_before(line[:match.start()])
         if phrase:   # a Latin name inside Arabic text is part of the Arabic term: مشروع Baseline
-            yield token, f"{phrase} {token}"
+            yield token, f"{phrase} {token}", match.start()
 
 
 # --- n-grams ---------------------------------------------------------------------------------
@@ -183,9 +183,13 @@ def c_values(frequencies: dict) -> dict:
 
 # --- the whole run ---------------------------------------------------------------------------
 
-def _context(line: str) -> str:
-    line = " ".join(line.split())
-    return line if len(line) <= CONTEXT_CHARS else line[:CONTEXT_CHARS - 1] + "…"
+def _context(line: str, at: int = 0) -> str:
+    """The line, or a window of it around position `at` when it is long."""
+    if len(line) <= CONTEXT_CHARS:
+        return " ".join(line.split())
+    start = max(0, min(at - CONTEXT_CHARS * 2 // 3, len(line) - CONTEXT_CHARS))
+    window = " ".join(line[start:start + CONTEXT_CHARS].split())
+    return ("…" if start else "") + window + ("…" if start + CONTEXT_CHARS < len(line) else "")
 
 
 def _known(matcher: Matcher | None, text: str) -> bool:
@@ -205,11 +209,11 @@ def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq:
     for path, text in texts:
         for number, line in enumerate(text.split("\n"), 1):
             if lang == "ar":
-                for latin, phrase in find_pairs(line):
+                for latin, phrase, position in find_pairs(line):
                     key = (latin.lower(), arabic.search_key(phrase))
                     candidate = pairs.get(key)
                     if candidate is None:
-                        candidate = pairs[key] = Candidate("pair", "ar", phrase, latin, context=_context(line),
+                        candidate = pairs[key] = Candidate("pair", "ar", phrase, latin, context=_context(line, position),
                                                            path=str(path), line=number)
                     candidate.frequency += 1
                     candidate.locations.append((str(path), number))

@@ -34,7 +34,7 @@ from . import arabic
 from .errors import Finding, TermbaseError
 from .formats.delimited import decode, unique_id, unneutralize
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, _key, _Sheet, add_dropdowns, check_archive,
-                           discard_workbook, finish_sheet, is_rtl_language, language_name, needs_neutralising,
+                           finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
@@ -283,55 +283,61 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
     concepts = [c for c in termbase if (not subject or subject in c.subject_fields)
                 and (wanted_status is None or c.review_status is wanted_status)]
     columns = review_fields(languages, reference)
+    rows, bases, newest = [], [], None
+    for concept in concepts:       # all cells checked before the workbook is started
+        values = concept_values(concept, languages)
+        rows.append([_checked(_cell_text(values, column, concept), column.header, concept.id) for column in columns])
+        text = concept_bytes(concept).decode("utf-8")
+        bases.append([concept.id, fingerprint(concept)] + [text[i:i + BASE_CHUNK] for i in range(0, len(text), BASE_CHUNK)])
+        for date in (concept.created, concept.modified):
+            if date and (newest is None or date > newest):
+                newest = date
+
     workbook = Workbook(write_only=True)
     styles = _Styles(workbook)
     sheet = workbook.create_sheet(REVIEW_SHEET)
     instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
     base = workbook.create_sheet(BASE_SHEET)
-    try:
-        for index, column in enumerate(columns, 1):
-            dimension = sheet.column_dimensions[get_column_letter(index)]
-            dimension.protection = Protection(locked=not column.editable)   # also rows a reviewer adds
-            dimension.hidden = column.kind == "fingerprint"
-        setup_sheet(sheet, [(c.header, c.width) for c in columns])
-        sheet.append([styles.cell(sheet, c.header, not c.editable, header=True) for c in columns])
-        newest = None
-        for concept in concepts:
-            values = concept_values(concept, languages)
-            row = []
-            for column in columns:
-                text = _cell_text(values, column, concept)
-                if len(text) > EXCEL_MAX_CELL:
-                    raise TermbaseError(f"{column.header} has {len(text)} characters, more than a cell holds "
-                                        f"({EXCEL_MAX_CELL})", where=f"concept {concept.id}")
-                row.append(styles.cell(sheet, text, not column.editable, column.rtl) if text else None)
-            sheet.append(row)
-            for date in (concept.created, concept.modified):
-                if date and (newest is None or date > newest):
-                    newest = date
-        finish_sheet(sheet, len(columns), len(concepts) + 1)
-        add_dropdowns(sheet, {i: vocabulary_values(c.vocab) for i, c in enumerate(columns, 1) if c.kind == "vocab"})
-        protection = sheet.protection
-        protection.sheet = True           # no password: Review ▸ Unprotect Sheet lifts it
-        for allowed in ("sort", "autoFilter", "formatColumns", "formatRows", "insertRows", "deleteRows"):
-            setattr(protection, allowed, False)
+    for index, column in enumerate(columns, 1):
+        dimension = sheet.column_dimensions[get_column_letter(index)]
+        dimension.protection = Protection(locked=not column.editable)   # also the rows a reviewer adds
+        dimension.hidden = column.kind == "fingerprint"
+    setup_sheet(sheet, [(c.header, c.width) for c in columns])
+    sheet.append([styles.cell(sheet, c.header, not c.editable, header=True) for c in columns])
+    for row in rows:
+        sheet.append([styles.cell(sheet, text, not column.editable, column.rtl) if text else None
+                      for text, column in zip(row, columns)])
+    finish_sheet(sheet, len(columns), len(rows) + 1)
+    add_dropdowns(sheet, {i: vocabulary_values(c.vocab) for i, c in enumerate(columns, 1) if c.kind == "vocab"})
+    protection = sheet.protection
+    protection.sheet = True           # no password: Review ▸ Unprotect Sheet lifts it
+    for allowed in ("sort", "autoFilter", "formatColumns", "formatRows", "insertRows", "deleteRows"):
+        setattr(protection, allowed, False)
 
-        setup_sheet(base, [("ID", 24), ("Fingerprint", 20), ("Concept (YAML)", 80)])
-        base.append([styles.cell(base, h, True, header=True) for h in ("ID", "Fingerprint", "Concept (YAML)")])
-        for concept in concepts:
-            text = concept_bytes(concept).decode("utf-8")
-            chunks = [text[i:i + BASE_CHUNK] for i in range(0, len(text), BASE_CHUNK)]
-            base.append([styles.cell(base, v, True) for v in [concept.id, fingerprint(concept)] + chunks])
-        base.sheet_state = "hidden"
-        base.protection.sheet = True
-
-        _write_instructions(instructions, styles, termbase, columns, languages, len(concepts), subject, status)
-    except BaseException:
-        discard_workbook(workbook)
-        raise
+    setup_sheet(base, [("ID", 24), ("Fingerprint", 20), ("Concept (YAML)", 80)])
+    base.append([styles.cell(base, h, True, header=True) for h in ("ID", "Fingerprint", "Concept (YAML)")])
+    for row in bases:
+        base.append([styles.cell(base, value, True) for value in row])
+    base.sheet_state = "hidden"
+    base.protection.sheet = True
+    _write_instructions(instructions, styles, termbase, columns, languages, len(rows), subject, status)
     when = _dt.datetime.combine(newest, _dt.time()) if newest else FIXED_DATE
     save_workbook(workbook, target, when)
-    return len(concepts)
+    return len(rows)
+
+
+def _checked(text: str, header: str, concept_id: str) -> str:
+    """`text` if a cell can hold it, else a TermbaseError naming the concept and column."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if len(text) > EXCEL_MAX_CELL:
+        raise TermbaseError(f"{header} has {len(text)} characters, more than a cell holds ({EXCEL_MAX_CELL})",
+                            where=f"concept {concept_id}")
+    bad = ILLEGAL_CHARACTERS_RE.search(text)
+    if bad:
+        raise TermbaseError(f"{header} holds the control character U+{ord(bad.group()):04X}, which an XLSX file "
+                            "cannot hold", where=f"concept {concept_id}")
+    return text
 
 
 def _write_instructions(sheet, styles, termbase, columns, languages, count, subject, status) -> None:
@@ -794,6 +800,18 @@ def plan_import(glossary: Termbase, review: ReviewFile, reviewer: str = "", toda
     return plan
 
 
+def _same_as(row: Row, concept: Concept, languages) -> bool:
+    """Whether the row says nothing the concept does not (a new row imported before)."""
+    ours = concept_values(concept, languages)
+    theirs = _row_values(row, ours)
+    for tag in languages:              # a new row's term is preferred unless it says otherwise
+        if theirs.get(f"{tag}.term") and not theirs.get(f"{tag}.status"):
+            theirs[f"{tag}.status"] = "preferred"
+    keys = set(ours) | set(theirs)
+    return (all(_norm(k, ours.get(k)) == _norm(k, theirs.get(k)) for k in keys if k not in ("review_status", "subject_fields"))
+            and (not row.comment or row.comment in concept.note))
+
+
 def _cell(review: ReviewFile, row: Row, key: str) -> str | None:
     return review.where(row.cells.get(key.split("[", 1)[0]))
 
@@ -806,6 +824,9 @@ def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> N
         if base is None:
             if current is None:
                 _new_concept(plan, glossary, row, row.id, options, set(plan.termbase.concepts))
+            elif _same_as(row, current, languages):
+                plan.concepts.append(ConceptResult(row.id, row.number, "unchanged",
+                                                   message="a new row that is already in the glossary"))
             else:
                 plan.concepts.append(ConceptResult(row.id, row.number, "conflict", message=(
                     "this concept is in the glossary but was not in this export (was the ID typed in?); "

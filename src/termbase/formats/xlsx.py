@@ -48,8 +48,8 @@ README_SHEET = "README"
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767
-MAX_UNCOMPRESSED = 200 * 1024 * 1024   # sum of the declared sizes of all zip entries
-MAX_RATIO = 200                        # declared uncompressed size / compressed size, whole archive
+MAX_UNCOMPRESSED = 1024 ** 3           # sum of the declared sizes of all zip entries (a 100k-concept export: ~360 MB)
+MAX_RATIO = 100                        # declared uncompressed / compressed size, whole archive (ours: ~7)
 MAX_ENTRIES = 10_000
 FIXED_DATE = _dt.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -836,6 +836,8 @@ def _parse(column: Column, text, reader: _Sheet, ref):
 
 
 def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase:
+    from openpyxl.utils import get_column_letter
+
     if termbase is None:
         termbase = Termbase(languages=[])
     known_languages = bool(termbase.languages)
@@ -851,6 +853,7 @@ def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase
                     unknown[col] = header
                     reader.warn(ref, f"unknown column {header!r}: its values are kept in the concept notes",
                                 "xlsx-unknown-column")
+            letters = {header: get_column_letter(col) for col, header in columns.items()}
             if "Term" not in columns.values():
                 raise TermbaseError("the first row has no 'Term' column", reader.name, where=reader.where("A1"))
             continue
@@ -867,6 +870,8 @@ def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase
         if not cells:
             continue
         values = {columns[c]: v for c, v in cells.items() if c in columns}
+        for header, letter in letters.items():
+            values.setdefault(header, (None, f"{letter}{index}"))
         _add_row(termbase, pending, values, [(unknown[c], v) for c, v in cells.items() if c in unknown],
                  reader, readings, index)
     for item in pending.values():
@@ -914,9 +919,9 @@ def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index
                         "the first row's value is kept", "xlsx-conflict")
     lang_text, lang_ref = values.get("Language", (None, None))
     if lang_text is None:
-        if term_text is not None or any(h in values for h in ("Definition", "Definition source", "Language note")):
+        if any(values.get(h, (None,))[0] is not None for h in ("Term", "Definition", "Definition source", "Language note")):
             raise TermbaseError("the row has a term or definition but no language", reader.name,
-                                where=reader.where(values.get("Term", values.get("Definition", ("", id_ref)))[1]))
+                                where=reader.where(lang_ref or values["Term"][1]))
         return
     try:
         tag = check_language_tag(lang_text)
@@ -939,7 +944,7 @@ def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index
                             "the first row's value is kept", "xlsx-conflict")
     term_columns = _TERM_COLUMNS
     if term_text is None:
-        stray = [h for h in (c.header for c in term_columns) if h in values]
+        stray = [h for h in (c.header for c in term_columns) if values.get(h, (None,))[0] is not None]
         for header in stray:
             item.extra.append(f"{header} ({tag}, no term): {values[header][0]}")
             reader.warn(values[header][1], f"{header} given without a term; kept in the concept note", "xlsx-value")

@@ -1,0 +1,391 @@
+"""XLSX workbook: lossless round trip, formula neutralisation, reproducible bytes, LibreOffice,
+foreign (Weblate) sheets and hostile files."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+from strategies import termbases
+
+from termbase import formats
+from termbase.errors import TermbaseError
+from termbase.formats import xlsx
+from termbase.model import (AdministrativeStatus, Concept, Gender, LangSection, ReviewStatus, Source, Term,
+                            Termbase, TermType)
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+FORMULA_LIKE = ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", "+44 20 7946", "-5", "@SUM(A1)", "=cmd|' /C calc'!A0", "#N/A"]
+
+
+def sample() -> Termbase:
+    termbase = Termbase(title="Sample", description="Test termbase", languages=["en", "ar"],
+                        subject_fields={"crime-types": "Crime types"},
+                        sources=[Source("003_c984302149a11a87", "Crimes against children", "2019", "Interpol", "https://x.int/")])
+    concept = Concept(id="money-laundering", subject_fields=["crime-types"], review_status=ReviewStatus.APPROVED,
+                      note=FORMULA_LIKE[0], sources=["003_c984302149a11a87"], external_references=["https://www.interpol.int/"],
+                      created=dt.date(2021, 1, 2), created_by="ann", modified=dt.date(2023, 4, 5), modified_by="bo")
+    concept.languages["en"] = LangSection("en", definition="Concealing the origin of money.", terms=[
+        Term("money laundering", type=TermType.FULL_FORM, status=AdministrativeStatus.PREFERRED, forms=["launderings"]),
+        Term("ML", type=TermType.ACRONYM, status=AdministrativeStatus.ADMITTED, note=FORMULA_LIKE[2])])
+    concept.languages["ar"] = LangSection("ar", definition="إخفاء مصدر الأموال غير المشروعة.", terms=[
+        Term("غسل الأموال", status=AdministrativeStatus.PREFERRED, gender=Gender.MASCULINE,
+             context="يعد غسل الأموال جريمة.", forms=["غسيل الأموال"], note=FORMULA_LIKE[3])])
+    other = Concept(id="cybercrime", cross_references=["money-laundering"], note=FORMULA_LIKE[5])
+    other.languages["en"] = LangSection("en", terms=[Term(FORMULA_LIKE[1], status=AdministrativeStatus.PREFERRED),
+                                                     Term(FORMULA_LIKE[6]), Term(FORMULA_LIKE[4])])
+    other.languages["ar"] = LangSection("ar", definition="جريمة إلكترونية")  # a language without terms
+    termbase.add(concept)
+    termbase.add(other)
+    termbase.add(Concept(id="empty-concept"))
+    return termbase
+
+
+def render(termbase) -> bytes:
+    buffer = io.BytesIO()
+    xlsx.write(termbase, buffer)
+    return buffer.getvalue()
+
+
+def read_bytes(data: bytes, **options):
+    warnings: list = []
+    return xlsx.read(io.BytesIO(data), warnings=warnings, **options), warnings
+
+
+# --- round trip and bytes -------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(termbases())
+def test_round_trip_random_termbases(termbase):
+    back, warnings = read_bytes(render(termbase))
+    assert back == termbase
+    assert warnings == []
+
+
+def test_round_trip_sample_and_registry():
+    termbase = sample()
+    data = formats.render(termbase, "xlsx")
+    back, warnings = read_bytes(data)
+    assert back == termbase
+    assert list(back.concepts) == list(termbase.concepts)
+    assert warnings == []
+
+
+def test_write_accepts_any_iterable_and_streamed_concepts():
+    termbase = sample()
+    from_list, _ = read_bytes(render(list(termbase)))
+    assert from_list.concepts == termbase.concepts
+    header = Termbase(title=termbase.title, description=termbase.description, languages=termbase.languages,
+                      subject_fields=termbase.subject_fields, sources=termbase.sources)
+    buffer = io.BytesIO()
+    xlsx.write(header, buffer, concepts=(c for c in termbase))
+    assert buffer.getvalue() == render(termbase)
+
+
+def test_same_termbase_same_bytes(tmp_path):
+    first, second = render(sample()), render(sample())
+    assert first == second
+    formats.write_file(sample(), tmp_path / "t.xlsx", "xlsx")
+    assert (tmp_path / "t.xlsx").read_bytes() == first
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = archive.read("docProps/core.xml").decode()
+    assert core.count("2023-04-05T00:00:00Z") == 2  # newest concept date, not the time of writing
+    assert render(Termbase()) == render(Termbase())
+
+
+# --- the XML itself ---------------------------------------------------------------------------
+
+def sheet_xml(data: bytes, title: str):
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    workbook = etree.fromstring(archive.read("xl/workbook.xml"))
+    titles = [s.get("name") for s in workbook.iter(f"{MAIN}sheet")]
+    return etree.fromstring(archive.read(f"xl/worksheets/sheet{titles.index(title) + 1}.xml"))
+
+
+def cell_texts(sheet) -> dict:
+    return {c.get("r"): "".join(c.itertext()) for c in sheet.iter(f"{MAIN}c")}
+
+
+def test_formula_like_text_is_a_quoted_string_never_a_formula():
+    data = render(sample())
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    styles = etree.fromstring(archive.read("xl/styles.xml"))
+    xfs = styles.find(f"{MAIN}cellXfs").findall(f"{MAIN}xf")
+    seen = set()
+    for name in archive.namelist():
+        if name.startswith("xl/worksheets/"):
+            sheet = etree.fromstring(archive.read(name))
+            assert sheet.findall(f".//{MAIN}f") == []
+            for cell in sheet.iter(f"{MAIN}c"):
+                text = "".join(cell.itertext())
+                if text in FORMULA_LIKE:
+                    seen.add(text)
+                    assert cell.get("t") == "inlineStr"
+                    assert xfs[int(cell.get("s"))].get("quotePrefix") == "1", (name, cell.get("r"))
+    assert seen == set(FORMULA_LIKE)
+
+
+def test_layout_rtl_frozen_header_filter_dropdowns():
+    workbook = openpyxl.load_workbook(io.BytesIO(render(sample())))
+    assert workbook.sheetnames == ["Terms", "Glossary", "Termbase", "README"]
+    terms = workbook["Terms"]
+    headers = [c.value for c in terms[1]]
+    assert headers[:3] == ["Concept ID", "Language", "Term"] and "Concept note" in headers
+    assert all(c.font.b for c in terms[1])
+    assert terms.freeze_panes == "A2"
+    assert terms.auto_filter.ref == f"A1:AA{terms.max_row}"
+    assert terms.column_dimensions["J"].width == 50
+    arabic = [row for row in terms.iter_rows(min_row=2) if row[1].value == "ar" and row[2].value]
+    assert arabic and all(row[2].alignment.readingOrder == 2 and row[2].alignment.horizontal == "right" for row in arabic)
+    english = next(row for row in terms.iter_rows(min_row=2) if row[1].value == "en")
+    assert english[2].alignment.readingOrder in (None, 0)
+    lists = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in terms.data_validations.dataValidation}
+    assert lists["E"] == '"preferred,admitted,deprecated,superseded"'
+    assert lists["D"].startswith('"fullForm,acronym')
+    assert set(lists) == {"D", "E", "F", "G", "H", "S"}
+    glossary = workbook["Glossary"]
+    assert [c.value for c in glossary[1]][:3] == ["Concept ID", "English term", "Arabic term"]
+    row = next(r for r in glossary.iter_rows(min_row=2) if r[0].value == "money-laundering")
+    assert row[2].value == "غسل الأموال" and row[2].alignment.readingOrder == 2
+    assert glossary.freeze_panes == "A2" and glossary.auto_filter.ref
+    readme = [r[1] for r in workbook["README"].iter_rows(min_row=2, values_only=True) if r[0] == "Terms"]
+    assert set(headers) <= set(readme)
+
+
+def test_rows_are_the_xml_openpyxl_itself_writes():
+    """Our row serialiser against openpyxl's own write-only writer, cell by cell."""
+    from openpyxl.cell import WriteOnlyCell
+
+    rows = [["plain", None, "a & b < c > d", "line1\r\nline2", " padded ", "=1+1", "#N/A", "عربي"],
+            ["", "-x", "tab\tinside", "@y", "x" * 100, None, None, "مختلط mixed"]]
+    rtl = [frozenset(), frozenset({7})]
+    ours = openpyxl.Workbook(write_only=True)
+    styles = xlsx.CellStyles(ours)
+    sheet = xlsx.SheetRows(ours, "S", [(str(i), 10) for i in range(8)], styles)
+    for row, right in zip(rows, rtl):
+        sheet.append(row, right)
+    buffer = io.BytesIO()
+    xlsx.save_workbook(ours, buffer, rows=[sheet])
+    stock = openpyxl.Workbook(write_only=True)
+    stock_styles = xlsx.CellStyles(stock)
+    ws = stock.create_sheet("S")
+    for row, right in zip(rows, rtl):
+        cells = []
+        for index, value in enumerate(row):
+            if not value:
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(ws, value)
+            quote = xlsx.needs_neutralising(value)
+            if quote:
+                cell.data_type = "s"
+            style = stock_styles.ids[index in right, quote]
+            if style:
+                cell._style = stock._cell_styles[style]
+            cells.append(cell)
+        ws.append(cells)
+    stock_buffer = io.BytesIO()
+    stock.save(stock_buffer)
+
+    def sheet_data(data):  # canonical XML (openpyxl writes non-ASCII as character references, we as UTF-8)
+        xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+        return etree.tostring(etree.fromstring(xml).find(f"{MAIN}sheetData"), method="c14n")
+
+    assert sheet_data(buffer.getvalue()) == sheet_data(stock_buffer.getvalue())
+    back = openpyxl.load_workbook(buffer, read_only=True)["S"]
+    assert [list(r) for r in back.iter_rows(values_only=True)][0][2:5] == ["a & b < c > d", "line1\r\nline2", " padded "]
+
+
+# --- LibreOffice --------------------------------------------------------------------------------
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_arabic_and_literal_formulas(tmp_path):
+    ours = tmp_path / "ours.xlsx"
+    ours.write_bytes(render(sample()))
+    control = tmp_path / "control.xlsx"  # a real formula, to show the check can fail
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Terms"
+    workbook.active.append(["=1+1", "=LEN(\"abc\")"])
+    workbook.save(control)
+    out = tmp_path / "out"
+    # all sheets (token 12 = -1, LibreOffice >= 7.2), UTF-8 (76), formulas exported as results
+    filter_ = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    result = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                             "--convert-to", filter_, "--outdir", str(out), str(ours), str(control)],
+                            capture_output=True, text=True, timeout=120)
+    assert (out / "ours-Terms.csv").exists(), result.stdout + result.stderr
+
+    def table(name):
+        with open(out / name, encoding="utf-8", newline="") as handle:
+            return list(csv.reader(handle))
+
+    terms, glossary = table("ours-Terms.csv"), table("ours-Glossary.csv")
+    assert terms[0][:3] == ["Concept ID", "Language", "Term"]
+    arabic_terms = {row[2] for row in terms if row[1] == "ar"}
+    assert "غسل الأموال" in arabic_terms
+    assert ["money-laundering", "money laundering", "غسل الأموال"] == glossary[1][:3]
+    cells = {cell for row in terms for cell in row}
+    for text in FORMULA_LIKE:
+        assert text in cells, text
+    assert table("control-Terms.csv")[0] == ["2", "3"]
+
+
+# --- reading foreign and edited workbooks -------------------------------------------------------
+
+def test_weblate_sparse_sheet(shared):
+    warnings: list = []
+    termbase = xlsx.read(shared / "standards" / "glossary-tables" / "weblate_ja.xlsx", warnings=warnings,
+                         source_lang="en", target_lang="ja")
+    assert len(termbase) == 1
+    concept = next(iter(termbase))
+    assert concept.section("en").terms[0].text == "Second"
+    target = concept.section("ja").terms[0]
+    # the cell's text is 秒; ビョウ is its phonetic guide (<rPh>), kept in the note, not glued to the term
+    assert target.text == "秒"
+    assert target.note == "reading: ビョウ"
+    assert "context: 00029.00002" in concept.note and "# Filter Order|IDE_2ND_ORDER_FILTER" in concept.note
+    assert [w.where for w in warnings] == ["ja!C2"]
+    default = xlsx.read(shared / "standards" / "glossary-tables" / "weblate_ja.xlsx")
+    assert next(iter(default)).section("ar").terms[0].text == "秒"
+
+
+def edited_workbook(tmp_path, rows, headers=None, formula_cells=(), hidden=()) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Terms"
+    sheet.append(headers or ["Term", "Reviewer", "Language", "Concept ID", "Status", "Concept note", "Created"])
+    for row in rows:
+        sheet.append(row)
+    for ref, formula in formula_cells:
+        sheet[ref] = formula
+    for letter in hidden:
+        sheet.column_dimensions[letter].hidden = True
+    path = tmp_path / "edited.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_reordered_extra_hidden_columns_numbers_dates_spaces(tmp_path):
+    path = edited_workbook(tmp_path, [
+        ["money laundering  ", "Ann", "en", "money-laundering", "preferred", "check", dt.datetime(2024, 3, 1)],
+        [42, "Ann", "en", "money-laundering", "admitted", "check", dt.datetime(2024, 3, 1)],
+        ["غسل الأموال", None, "ar", "money-laundering", "prefered", None, None],
+    ], hidden=["B"])
+    warnings: list = []
+    termbase = xlsx.read(path, warnings=warnings)
+    concept = termbase.concepts["money-laundering"]
+    assert [t.text for t in concept.section("en").terms] == ["money laundering", "42"]
+    assert concept.created == dt.date(2024, 3, 1)
+    assert concept.note.splitlines() == ["check", "Reviewer: Ann"]
+    arabic = concept.section("ar").terms[0]
+    assert arabic.status is None and arabic.note == "Status: prefered"
+    where = {w.where: w for w in warnings}
+    assert "Terms!B1" in where and "Reviewer" in where["Terms!B1"].message
+    assert "Terms!A2" in where and "trimmed" in where["Terms!A2"].message
+    assert "Terms!A3" in where and "number" in where["Terms!A3"].message
+    assert "Terms!E4" in where and "prefered" in where["Terms!E4"].message
+    assert "Terms!F4" in where  # concept note differs from the first row: reported, first kept
+
+
+def test_formula_cell_is_an_error_naming_the_cell(tmp_path):
+    path = edited_workbook(tmp_path, [["a", None, "en", "c1"], ["b", None, "en", "c2"]],
+                           formula_cells=[("A3", "=CONCATENATE(\"x\",\"y\")")])
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(path)
+    assert error.value.where == "Terms!A3" and "formula" in error.value.message
+    assert str(path) in str(error.value)
+
+
+def test_quote_prefixed_or_string_formula_text_is_kept_literally(tmp_path):
+    path = edited_workbook(tmp_path, [["x", None, "en", "c1"]])
+    workbook = openpyxl.load_workbook(path)
+    cell = workbook["Terms"]["A2"]
+    cell.value = "=1+1"
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    workbook.save(path)
+    termbase = xlsx.read(path)
+    assert termbase.concepts["c1"].section("en").terms[0].text == "=1+1"
+
+
+def test_bad_concept_id_and_missing_language_name_the_cell(tmp_path):
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(edited_workbook(tmp_path, [["x", None, "en", "Not An Id"]]))
+    assert error.value.where == "Terms!D2"
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(edited_workbook(tmp_path, [["x", None, None, "c1"]]))
+    assert error.value.where == "Terms!C2" and "no language" in error.value.message
+
+
+# --- hostile files --------------------------------------------------------------------------
+
+def test_truncated_zip_is_refused(tmp_path):
+    path = tmp_path / "cut.xlsx"
+    data = render(sample())
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(TermbaseError) as error:
+        formats.read_file(path)
+    assert str(path) in str(error.value) and "zip" in error.value.message
+
+
+def test_zip_bomb_is_refused_before_unpacking(tmp_path):
+    path = tmp_path / "bomb.xlsx"  # 50 MB of zeros in 50 KB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w") as entry:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(50):
+                entry.write(chunk)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(TermbaseError) as error:
+        formats.read_file(path)
+    assert "zip bomb" in error.value.message and "ratio" in error.value.message and error.value.path == str(path)
+    big = tmp_path / "big.xlsx"  # a plausible ratio but a huge declared size
+    big.write_bytes(render(sample()))
+    with pytest.raises(TermbaseError, match="would unpack to .* over the limit"):
+        xlsx.read(big, max_uncompressed=20_000)
+
+
+def test_doctype_in_a_part_is_refused(tmp_path):
+    data = render(sample())
+    source, path = zipfile.ZipFile(io.BytesIO(data)), tmp_path / "dtd.xlsx"
+    with zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                content = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + content
+            target.writestr(info, content)
+    with pytest.raises(TermbaseError, match="document type declaration"):
+        xlsx.read(path)
+
+
+def test_not_a_zip_and_row_limit(tmp_path):
+    path = tmp_path / "text.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(TermbaseError):
+        xlsx.read(path)
+    with pytest.raises(TermbaseError, match="more than 2 rows"):
+        xlsx.read(io.BytesIO(render(sample())), max_rows=2)
+
+
+def test_text_an_xlsx_cannot_hold_is_refused_naming_the_concept():
+    termbase = Termbase()
+    concept = Concept(id="bad", note="bell\x07")
+    termbase.add(concept)
+    with pytest.raises(TermbaseError) as error:
+        render(termbase)
+    assert error.value.where == "concept bad"
+    concept.note = "x" * 40_000
+    with pytest.raises(TermbaseError, match="longer than an XLSX cell"):
+        render(termbase)

@@ -331,49 +331,55 @@ class Matcher:
         raw = list(self.automaton.iter_long(keys)) if self._ready else ()
         if not raw:
             return []
-        line_tokens = _LineTokens(line, chunks, self._cache)
-        ends, groups, verified_cache = line_tokens.ends, self.groups, self._verified
-        if len(verified_cache) > CACHE_LIMIT:
-            verified_cache.clear()
+        tokens = _LineTokens(line, chunks, self._cache)
+        if len(self._verified) > CACHE_LIMIT:
+            self._verified.clear()
         hits, spaces, scanned = [], 0, 0
+        groups = self.groups
         for end, gid in raw:
             start = end - groups[gid][0] + 2          # first character of the first token
             spaces += keys.count(" ", scanned, start)
             scanned = start
-            first, count = (spaces - 1) // 2, groups[gid][2]
-            ci = bisect.bisect_right(ends, first)
-            cj = bisect.bisect_right(ends, first + count - 1)
-            cache_key = (gid, wanted, first - (ends[ci - 1] if ci else 0), tuple(chunks[ci:cj + 1]))
-            found = verified_cache.get(cache_key)
-            if found is None:
-                span = line_tokens.span(first, count)
-                entries = self._verify(span, gid, wanted)
-                if entries:
-                    words = [t for t in span if t != BOUNDARY]
-                    found = (list({(e.concept_id, e.lang): e for e in entries}.values()),
-                             words[0][0] - line_tokens.chunk_start(ci), words[-1][1] - line_tokens.chunk_start(cj))
-                else:
-                    found = False
-                verified_cache[cache_key] = found
-            if found is False:
-                return self._all_overlaps(line, number, keys, line_tokens, wanted)
-            a, b = line_tokens.chunk_start(ci) + found[1], line_tokens.chunk_start(cj) + found[2]
-            hits.append(Hit(number, a, b, line[a:b], found[0]))
+            hit = self._checked(tokens, (spaces - 1) // 2, gid, wanted, number)
+            if hit is None:   # the longest key failed verification: a shorter one may hold
+                return self._all_overlaps(keys, tokens, wanted, number)
+            hits.append(hit)
         return hits
 
-    def _all_overlaps(self, line, number, keys, line_tokens, wanted) -> list[Hit]:
-        """Slow path when a longest key failed verification: verify every key, then pick leftmost-longest."""
+    def _checked(self, tokens: "_LineTokens", first: int, gid: int, wanted, number: int) -> Hit | None:
+        """The verified Hit for key `gid` at token `first`, or None; cached by the chunks it covers."""
+        ends, count = tokens.ends, self.groups[gid][2]
+        ci = bisect.bisect_right(ends, first)
+        cj = bisect.bisect_right(ends, first + count - 1)
+        cache_key = (gid, wanted, first - (ends[ci - 1] if ci else 0), tuple(tokens.chunks[ci:cj + 1]))
+        found = self._verified.get(cache_key)
+        if found is None:
+            span = tokens.span(first, count)
+            entries = self._verify(span, gid, wanted)
+            if entries:
+                words = [t for t in span if t != BOUNDARY]
+                found = (list({(e.concept_id, e.lang): e for e in entries}.values()),
+                         words[0][0] - tokens.chunk_start(ci), words[-1][1] - tokens.chunk_start(cj))
+            else:
+                found = False
+            self._verified[cache_key] = found
+        if found is False:
+            return None
+        a, b = tokens.chunk_start(ci) + found[1], tokens.chunk_start(cj) + found[2]
+        return Hit(number, a, b, tokens.line[a:b], found[0])
+
+    def _all_overlaps(self, keys, tokens, wanted, number) -> list[Hit]:
+        """Every verified key occurrence, then leftmost-longest among them."""
         candidates = []
         for end, gid in self.automaton.iter(keys):
             first, count = self._span(keys, end, gid)
-            span = line_tokens.span(first, count)
-            verified = self._verify(span, gid, wanted)
-            if verified:
-                candidates.append((first, -count, span, verified))
+            hit = self._checked(tokens, first, gid, wanted, number)
+            if hit is not None:
+                candidates.append((first, -count, hit))
         hits, next_free = [], 0
-        for first, negative_count, span, verified in sorted(candidates, key=lambda c: (c[0], c[1])):
+        for first, negative_count, hit in sorted(candidates, key=lambda c: (c[0], c[1])):
             if first >= next_free:
-                hits.append(self._hit(line, number, span, verified))
+                hits.append(hit)
                 next_free = first - negative_count
         return hits
 
@@ -393,13 +399,6 @@ class Matcher:
                    for t, e in zip(span, entry.tokens)):
                 found.append(entry)
         return found
-
-    @staticmethod
-    def _hit(line, number, span, entries) -> Hit:
-        words = [t for t in span if t != BOUNDARY]
-        start, end = words[0][0], words[-1][1]
-        unique = list({(e.concept_id, e.lang): e for e in entries}.values())
-        return Hit(number, start, end, line[start:end], unique)
 
 
 class _LineTokens:

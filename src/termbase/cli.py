@@ -408,14 +408,12 @@ def diff(a, b, as_json):
     sys.exit(1 if changes else 0)
 
 
-# --- recognition commands ---
-try:
-    from .cli_recognition import check as _check, extract as _extract, find as _find
-except ImportError:  # pragma: no cover - while the module is being written
-    pass
-else:
-    for _command in (_find, _extract, _check):
-        main.add_command(_command)
+# --- commands defined beside their library modules ---
+from .cli_recognition import check as _check, extract as _extract, find as _find  # noqa: E402
+from .cli_review import review as _review  # noqa: E402
+
+for _command in (_find, _extract, _check, _review):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

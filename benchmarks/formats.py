@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Time and peak memory of format conversions, beside the raw libraries and peer tools.
 
-Usage:  .venv/bin/python benchmarks/formats.py [N ...]        (default: 10000 100000)
+Usage:  .venv/bin/python benchmarks/formats.py [N ...] [SECTION-PREFIX ...]
+        (default sizes 10000 100000; e.g. `formats.py 100k TBX` runs only the TBX section)
 
 For each size it generates N realistic en+ar concepts (terms, definitions, contexts, sources;
 about 1.7 KB of TBX each) as a TBX v3 file in a temp dir, then runs every case below as its own
@@ -251,7 +252,7 @@ def fill(arg: str, values: dict) -> str:
     return arg
 
 
-def run(n: int) -> None:
+def run(n: int, only: list | None = None) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     with tempfile.TemporaryDirectory(prefix="termbase-bench-") as tmp:
         tmp = Path(tmp)
@@ -262,6 +263,8 @@ def run(n: int) -> None:
               f"v2 copy {paths['tbx2'].stat().st_size / 1e6:.1f} MB; generated in {time.perf_counter() - started:.1f} s")
         values = {"in": str(paths["tbx"]), "in2": str(paths["tbx2"]), "xlsx": str(tmp / "export.xlsx")}
         for index, section in enumerate(SECTIONS + optional_sections()):
+            if only and not any(section.title.lower().startswith(word.lower()) for word in only):
+                continue
             print(f"\n-- {section.title}")
             results = {}
             for case in section.cases:
@@ -282,10 +285,11 @@ def run(n: int) -> None:
 
 def main(argv: list) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    sizes = [int(a.replace("_", "").replace("k", "000")) for a in argv] or [10_000, 100_000]
+    sizes = [int(a.replace("_", "").replace("k", "000")) for a in argv if a[:1].isdigit()] or [10_000, 100_000]
+    only = [a for a in argv if not a[:1].isdigit()]  # section title prefixes, e.g. "TBX" or "reading"
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; times are whole processes (start-up included)")
     for n in sizes:
-        run(n)
+        run(n, only)
 
 
 if __name__ == "__main__":

@@ -534,7 +534,7 @@ class _EntryReader:
             if candidate != slugify(raw_id):
                 ctx.warn(entry, f"id {raw_id!r} is used before; this entry became {candidate!r}", "tbx-duplicate-id",
                          where=f"entry {raw_id}")
-        if raw_id:
+        if raw_id and raw_id != xml_id(candidate):  # only ids that changed need remapping
             ctx.id_map.setdefault(raw_id, candidate)
         ctx.seen_ids.add(candidate)
         return candidate

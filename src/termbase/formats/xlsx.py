@@ -239,7 +239,7 @@ class SheetRows:
     #N/A) gets the quote-prefix style; columns named in `rtl` get right-to-left alignment.
     """
 
-    FLUSH = 2000
+    FLUSH = 500
 
     def __init__(self, workbook, title: str, columns, styles: CellStyles):
         import tempfile

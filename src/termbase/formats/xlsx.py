@@ -34,12 +34,12 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from ..errors import Finding, TermbaseError
 from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
-                     PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType, Vocabulary,
+                     PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
                      check_language_tag, primary_language)
+from .delimited import unique_id
 
 TERMS_SHEET = "Terms"
 GLOSSARY_SHEET = "Glossary"
@@ -680,19 +680,6 @@ def _rows(sheet, max_rows: int, reader: _Sheet):
         yield index, row
 
 
-def _slug(text: str) -> str:
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:60].strip("-")
-
-
-def _unique_id(wanted: str, taken, fallback: str) -> str:
-    base = wanted or fallback
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
-
-
 def _append(note: str, line: str) -> str:
     return f"{note}\n{line}" if note else line
 
@@ -892,7 +879,7 @@ def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index
     id_text, id_ref = values.get("Concept ID", (None, f"A{index}"))
     term_text = values.get("Term", (None, None))[0]
     if id_text is None:
-        id_text = _unique_id(_slug(term_text or ""), pending, f"row-{index}")
+        id_text = unique_id(term_text or "", pending, f"row-{index}")
         reader.warn(id_ref, f"row {index} has no concept id; it becomes concept {id_text!r}", "xlsx-concept-id")
     elif not CONCEPT_ID.match(id_text):
         raise TermbaseError(f"{id_text!r} is not a concept id (a-z, 0-9 and '-', starting with a letter or digit)",
@@ -1004,8 +991,7 @@ def _read_tt(sheet, reader: _Sheet, readings, source_lang, target_lang, max_rows
         wanted = values.get("id", (None, None))[0]
         if wanted and not CONCEPT_ID.match(wanted):
             extra.insert(0, f"id: {wanted}")
-            wanted = _slug(wanted)
-        concept_id = _unique_id(wanted or _slug(source or ""), termbase.concepts, f"row-{index}")
+        concept_id = unique_id(wanted or source or "", termbase.concepts, f"row-{index}")
         concept = Concept(id=concept_id)
         fuzzy = values.get("fuzzy", (None, None))[0]
         if fuzzy is not None:

@@ -293,6 +293,13 @@ class SheetRows:
                 break
         else:
             raise AssertionError("openpyxl wrote no empty <sheetData>")
+        if self.count:  # readers (openpyxl read-only among them) scan the whole sheet when it is missing
+            dimension = f'<dimension ref="A1:{self.letters[-1]}{self.count}"/>'.encode()
+            if b"</sheetPr>" in top:
+                top = top.replace(b"</sheetPr>", b"</sheetPr>" + dimension, 1)
+            else:
+                end = top.index(b">", top.index(b"<worksheet")) + 1
+                top = top[:end] + dimension + top[end:]
         target.write(top + b"<sheetData>")
         self.file.seek(0)
         shutil.copyfileobj(self.file, target, 1 << 20)
@@ -359,7 +366,7 @@ class _FixedZip(zipfile.ZipFile):
             data = source.read()
         rows = self.rows.get(arcname)
         info = self._info(arcname)
-        info.file_size = len(data) + (rows.size() if rows else 0)
+        info.file_size = len(data) + (rows.size() + 64 if rows else 0)
         with self.open(info, "w") as target:
             if rows is None:
                 target.write(data)

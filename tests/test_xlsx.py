@@ -280,6 +280,9 @@ def test_reordered_extra_hidden_columns_numbers_dates_spaces(tmp_path):
         [42, "Ann", "en", "money-laundering", "admitted", "check", dt.datetime(2024, 3, 1)],
         ["غسل الأموال", None, "ar", "money-laundering", "prefered", None, None],
     ], hidden=["B"])
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_sheet("Scratch")["A1"] = "my notes"
+    workbook.save(path)
     warnings: list = []
     termbase = xlsx.read(path, warnings=warnings)
     concept = termbase.concepts["money-laundering"]
@@ -294,6 +297,7 @@ def test_reordered_extra_hidden_columns_numbers_dates_spaces(tmp_path):
     assert "Terms!A3" in where and "number" in where["Terms!A3"].message
     assert "Terms!E4" in where and "prefered" in where["Terms!E4"].message
     assert "Terms!F4" in where  # concept note differs from the first row: reported, first kept
+    assert "Scratch!A1" in where  # a sheet we do not read is reported
 
 
 def test_formula_cell_is_an_error_naming_the_cell(tmp_path):

@@ -746,6 +746,10 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
     if HEADER_SHEET in titles:
         termbase = _read_header_sheet(workbook[HEADER_SHEET], _Sheet(name, HEADER_SHEET, warnings), max_rows)
     if TERMS_SHEET in titles:
+        for title in titles:
+            if title not in (TERMS_SHEET, GLOSSARY_SHEET, HEADER_SHEET, README_SHEET):
+                warnings.append(Finding(name, None, "warning", f"sheet {title!r} is not read (only {TERMS_SHEET!r} "
+                                        "and the header are)", "xlsx-sheet", where=f"{title}!A1"))
         return _read_terms(workbook[TERMS_SHEET], _Sheet(name, TERMS_SHEET, warnings), termbase, readings, max_rows)
     for title in titles:
         sheet = workbook[title]

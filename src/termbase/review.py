@@ -114,7 +114,36 @@ def review_fields(languages, reference=()) -> list[Field]:
 
 def fingerprint(concept: Concept) -> str:
     """A short hash of the concept's canonical YAML (`fp-…`: never taken for a number by a spreadsheet)."""
-    return "fp-" + hashlib.sha256(concept_bytes(concept)).hexdigest()[:16]
+    return _hash(concept_bytes(concept))
+
+
+def _hash(data: bytes) -> str:
+    return "fp-" + hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass
+class BaseEntry:
+    """A concept as exported, from the `_base` sheet: its YAML, parsed only when a merge needs it."""
+
+    id: str
+    fingerprint: str
+    text: str
+    ref: str
+    concept: Concept | None = None
+
+    def load(self, review) -> Concept | None:
+        if self.concept is None:
+            problems: list = []
+            try:
+                self.concept = concept_from_dict(parse_yaml(self.text.encode("utf-8"), BASE_SHEET), problems)
+            except TermbaseError as error:
+                problems.append(Problem((), error.message, "base-sheet"))
+            if self.concept is None or problems or self.concept.id != self.id:
+                review.errors.append(Finding(review.name, None, "error", f"the base copy of concept {self.id!r} "
+                                             "cannot be read; export a fresh review workbook", "base-sheet",
+                                             where=f"{BASE_SHEET}!{self.ref}"))
+                self.concept = None
+        return self.concept
 
 
 def _vocab_text(value) -> str:
@@ -259,7 +288,7 @@ def _cell_text(values: dict, column: Field, concept: Concept) -> str:
     if column.kind == "id":
         return concept.id
     if column.kind == "fingerprint":
-        return fingerprint(concept)
+        return values["fingerprint"]
     if column.kind == "terms":
         return format_terms(other_terms(values, column.lang))
     if column.kind == "reference":
@@ -286,9 +315,10 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
     rows, bases, newest = [], [], None
     for concept in concepts:       # all cells checked before the workbook is started
         values = concept_values(concept, languages)
-        rows.append([_checked(_cell_text(values, column, concept), column.header, concept.id) for column in columns])
         text = concept_bytes(concept).decode("utf-8")
-        bases.append([concept.id, fingerprint(concept)] + [text[i:i + BASE_CHUNK] for i in range(0, len(text), BASE_CHUNK)])
+        values["fingerprint"] = _hash(text.encode("utf-8"))
+        rows.append([_checked(_cell_text(values, column, concept), column.header, concept.id) for column in columns])
+        bases.append([concept.id, _hash(text.encode("utf-8"))] + [text[i:i + BASE_CHUNK] for i in range(0, len(text), BASE_CHUNK)])
         for date in (concept.created, concept.modified):
             if date and (newest is None or date > newest):
                 newest = date
@@ -487,8 +517,8 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
 
 def _languages(glossary_languages, base) -> list:
     tags = list(glossary_languages)
-    for concept in (base or {}).values():
-        tags += [t for t in concept.languages if t not in tags]
+    for entry in (base or {}).values():     # language sections as the YAML lists them (`  ar:`)
+        tags += [t for t in re.findall(r"^  ([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*):$", entry.text, re.M) if t not in tags]
     return tags or ["en", "ar"]
 
 
@@ -510,16 +540,11 @@ def _read_base(sheet, findings: ReviewFile) -> dict:
             findings.error(f"A{index}", "incomplete row in the base sheet", "base-sheet")
             continue
         concept_id, stored, yaml_text = texts[0].strip(), texts[1].strip(), "".join(texts[2:]).replace("\r\n", "\n")
-        problems: list = []
-        try:
-            concept = concept_from_dict(parse_yaml(yaml_text.encode("utf-8"), BASE_SHEET), problems)
-        except TermbaseError as error:
-            concept, problems = None, [Problem((), error.message, "base-sheet")]
-        if concept is None or problems or fingerprint(concept) != stored or concept.id != concept_id:
+        if _hash(yaml_text.encode("utf-8")) != stored:
             findings.error(f"C{index}", f"the base copy of concept {concept_id!r} is damaged (its fingerprint "
                            "does not match); export a fresh review workbook", "base-sheet")
             continue
-        base[concept_id] = concept
+        base[concept_id] = BaseEntry(concept_id, stored, yaml_text, f"C{index}")
     return base
 
 
@@ -800,6 +825,15 @@ def plan_import(glossary: Termbase, review: ReviewFile, reviewer: str = "", toda
     return plan
 
 
+def _unchanged(row: Row, concept: Concept | None, languages) -> bool:
+    """Whether the row holds exactly the glossary's values (then no merge is needed)."""
+    if concept is None or row.comment:
+        return False
+    ours = concept_values(concept, languages)
+    theirs = _row_values(row, ours)
+    return all(_norm(k, ours.get(k)) == _norm(k, theirs.get(k)) for k in set(ours) | set(theirs))
+
+
 def _same_as(row: Row, concept: Concept, languages) -> bool:
     """Whether the row says nothing the concept does not (a new row imported before)."""
     ours = concept_values(concept, languages)
@@ -832,7 +866,7 @@ def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> N
                     "this concept is in the glossary but was not in this export (was the ID typed in?); "
                     "nothing applied")))
             return
-        if row.fingerprint and row.fingerprint != fingerprint(base):
+        if row.fingerprint and row.fingerprint != base.fingerprint:
             review.error(row.cells.get("id"), f"the row's fingerprint is not that of concept {row.id!r} as exported: "
                          "was the ID changed? Put it back, or clear it to add a new concept", "id-changed")
             return
@@ -840,6 +874,12 @@ def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> N
                 _norm(k, v) is None or k == "subject_fields" for k, v in row.values.items() if not _is_term_key(k)) \
                 and not any(_is_term_key(k) for k in row.values):
             _delete(plan, glossary, row.id, base, row, options, emptied=True)
+            return
+        if _unchanged(row, current, languages):
+            plan.concepts.append(ConceptResult(row.id, row.number, "unchanged"))
+            return
+        base = base.load(review)
+        if base is None:
             return
         base_values = concept_values(base, languages)
     else:
@@ -849,6 +889,9 @@ def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> N
                     "deleted from the glossary since the export; nothing applied")))
             else:
                 _new_concept(plan, glossary, row, row.id, options, set(plan.termbase.concepts))
+            return
+        if _unchanged(row, current, languages):
+            plan.concepts.append(ConceptResult(row.id, row.number, "unchanged"))
             return
         base = current if row.fingerprint == fingerprint(current) else None
         base_values = concept_values(base, languages) if base is not None else None
@@ -1046,7 +1089,7 @@ def _rebuild_terms(section: LangSection, merged: dict, tag: str, order: list) ->
     return notes
 
 
-def _delete(plan: Plan, glossary: Termbase, concept_id: str, base: Concept, row: Row | None,
+def _delete(plan: Plan, glossary: Termbase, concept_id: str, base: BaseEntry, row: Row | None,
             options: _Options, emptied: bool = False) -> None:
     current = glossary.concepts.get(concept_id)
     number = row.number if row else None
@@ -1057,7 +1100,7 @@ def _delete(plan: Plan, glossary: Termbase, concept_id: str, base: Concept, row:
     elif not options.allow_deletes:
         plan.concepts.append(ConceptResult(concept_id, number, "rejected",
                                            message=f"{how} in the review; not deleted without --allow-deletes"))
-    elif fingerprint(current) != fingerprint(base) and options.prefer != "theirs":
+    elif fingerprint(current) != base.fingerprint and options.prefer != "theirs":
         plan.concepts.append(ConceptResult(concept_id, number, "conflict", message=(
             f"{how} in the review, but the concept changed in the glossary since the export; "
             "--theirs deletes it anyway")))
@@ -1189,6 +1232,8 @@ def _validate(plan: Plan, glossary: Termbase) -> None:
     """Every applied cell and changed concept through the glossary checks; errors name cells."""
     review = plan.review
     result = plan.termbase
+    if not plan.written and not plan.deleted:
+        return
     duplicates = duplicate_preferred(result.concepts)
     before_duplicates = duplicate_preferred(glossary.concepts)
     languages = review.languages
@@ -1206,7 +1251,8 @@ def _validate(plan: Plan, glossary: Termbase) -> None:
             ref = _cell_for(problem.keypath, concept, row, languages)
             message = f"concept {concept_id}: {problem.message}"
             (review.error if problem.severity == "error" else review.warn)(ref, message, problem.check)
-    # anything else the import breaks in the rest of the glossary (e.g. a cross-reference to a deleted concept)
+    if not plan.deleted:   # other concepts change only through deletions (dangling cross-references)
+        return
     before = {str(f) for f in validate_termbase(glossary, review.name) if f.severity == "error"}
     for finding in validate_termbase(result, review.name):
         if finding.severity != "error" or str(finding) in before or finding.check == "duplicate-preferred":

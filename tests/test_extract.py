@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from termbase import formats
-from termbase.cli_recognition import extract as extract_command
+from termbase.cli import main
 from termbase.extract import arabic_phrase_before, c_values, extract, find_pairs, to_termbase
 from termbase.model import Concept, LangSection, ReviewStatus, Term, Termbase
 
@@ -95,7 +95,7 @@ def test_english_extraction():
 
 def test_csv_output_imports_as_draft_concepts(corpus, tmp_path):
     out = tmp_path / "candidates.csv"
-    result = CliRunner().invoke(extract_command, [*(str(p) for p, _ in corpus), "--format", "csv", "-o", str(out),
+    result = CliRunner().invoke(main, ["extract", *(str(p) for p, _ in corpus), "--format", "csv", "-o", str(out),
                                                   "-g", str(tmp_path / "no-glossary")])
     assert result.exit_code == 0, result.output
     warnings: list = []
@@ -109,7 +109,7 @@ def test_csv_output_imports_as_draft_concepts(corpus, tmp_path):
 
 
 def test_json_output(corpus, tmp_path):
-    result = CliRunner().invoke(extract_command, [str(corpus[0][0]), "--json", "-g", str(tmp_path / "none")])
+    result = CliRunner().invoke(main, ["extract", str(corpus[0][0]), "--json", "-g", str(tmp_path / "none")])
     data = json.loads(result.output)
     assert data[0]["kind"] == "pair" and {"text", "en", "frequency", "context", "path", "line"} <= set(data[0])
 

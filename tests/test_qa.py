@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from termbase import bilingual, glossary, qa
-from termbase.cli_recognition import check, find
+from termbase.cli import main
 from termbase.model import AdministrativeStatus as S, Concept, LangSection, Term, Termbase
 
 DATA = Path(__file__).parent / "data" / "qa"
@@ -94,10 +94,10 @@ def glossary_dir(tmp_path):
 
 def test_check_command_exit_code_and_json(glossary_dir):
     runner = CliRunner()
-    result = runner.invoke(check, [str(DATA / "en-ar.tmx"), "-g", str(glossary_dir)])
+    result = runner.invoke(main, ["check", str(DATA / "en-ar.tmx"), "-g", str(glossary_dir)])
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"{DATA / 'en-ar.tmx'}:{line}" for line in EXPECTED["en-ar.tmx"]]
-    result = runner.invoke(check, [str(DATA / "en-ar.tmx"), "-g", str(glossary_dir), "--json"])
+    result = runner.invoke(main, ["check", str(DATA / "en-ar.tmx"), "-g", str(glossary_dir), "--json"])
     assert [f["check"] for f in json.loads(result.output)] == ["term-missing", "term-deprecated", "term-untranslated",
                                                                 "term-deprecated"]
 
@@ -105,14 +105,14 @@ def test_check_command_exit_code_and_json(glossary_dir):
 def test_check_command_clean_file_exits_0(glossary_dir, tmp_path):
     clean = tmp_path / "clean.csv"
     clean.write_text("en,ar\nThe database is ready.,قاعدة البيانات جاهزة.\n", encoding="utf-8")
-    result = CliRunner().invoke(check, [str(clean), "-g", str(glossary_dir)])
+    result = CliRunner().invoke(main, ["check", str(clean), "-g", str(glossary_dir)])
     assert (result.exit_code, result.output) == (0, "")
 
 
 def test_bad_input_is_an_error_with_a_line_not_a_traceback(glossary_dir, tmp_path):
     broken = tmp_path / "broken.xlf"
     broken.write_text('<?xml version="1.0"?>\n<xliff version="1.2">\n<file>\n</xliff>\n', encoding="utf-8")
-    result = CliRunner().invoke(check, [str(broken), "-g", str(glossary_dir)])
+    result = CliRunner().invoke(main, ["check", str(broken), "-g", str(glossary_dir)])
     assert result.exit_code == 1 and "broken.xlf:4: malformed XML" in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
@@ -160,7 +160,7 @@ def real_dir(tmp_path):
 @pytest.mark.parametrize("name", REAL)
 def test_real_files_check_without_error(shared, real_dir, name):
     path = shared / "standards" / "bilingual" / name
-    result = CliRunner().invoke(check, [str(path), "-g", str(real_dir), "--all"])
+    result = CliRunner().invoke(main, ["check", str(path), "-g", str(real_dir), "--all"])
     assert result.exit_code in (0, 1), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
 
@@ -168,7 +168,7 @@ def test_real_files_check_without_error(shared, real_dir, name):
 @pytest.mark.parametrize("name", REAL)
 def test_real_files_find_without_error(shared, real_dir, name):
     path = shared / "standards" / "bilingual" / name
-    result = CliRunner().invoke(find, [str(path), "-g", str(real_dir), "--json"])
+    result = CliRunner().invoke(main, ["find", str(path), "-g", str(real_dir), "--json"])
     assert result.exit_code == 0, result.output
     json.loads(result.output)
 
@@ -198,5 +198,5 @@ def test_glossary_module_sample_reports_the_spelling_deviation(shared):
     variants = [f for f in findings if f.check == "term-variant"]
     assert [(f.severity, f.where, f.message) for f in variants] == [
         ("warning", "1/1", "'alter ego' is not the approved spelling 'alter-ego' (doppelganger)")]
-    hits = CliRunner().invoke(find, [str(path), "-g", "-"])  # no glossary: a clean usage error, no traceback
+    hits = CliRunner().invoke(main, ["find", str(path), "-g", "-"])  # no glossary: a clean usage error, no traceback
     assert hits.exit_code != 0 and "Traceback" not in hits.output

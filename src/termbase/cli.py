@@ -9,31 +9,14 @@ from pathlib import Path
 
 import click
 
-from . import formats, glossary, merge, search as search_module, validate as validate_module
+from . import formats, glossary, merge, validate as validate_module
+from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, concept_summary, emit_json, glossary_option,
+                         json_option, load_termbase, require_glossary_dir, show_warnings)
 from .errors import TermbaseError, UsageError
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType)
 
-DEFAULT_GLOSSARY = "glossary"
 DEFAULT_EXPORTS = "exports"
-
-
-class CommandError(click.ClickException):
-    """A TermbaseError shown as `Error: path:line: message` with its exit code."""
-
-    def __init__(self, error: TermbaseError):
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
-
-
-class TermbaseGroup(click.Group):
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except TermbaseError as error:
-            raise CommandError(error) from None
-        except OSError as error:
-            raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}") from None
 
 
 @click.group(cls=TermbaseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,71 +27,6 @@ def main():
     The glossary lives in glossary/ as one YAML file per concept; every command that only reads
     also accepts a TBX, XLSX, CSV, TSV or PO file as its termbase (-g FILE).
     """
-
-
-# --- shared options and helpers -------------------------------------------------------------
-
-def glossary_option(read_only: bool = True):
-    help_text = ("glossary directory or any importable file (TBX, XLSX, CSV, TSV, PO)" if read_only
-                 else "glossary directory")
-    return click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
-                        type=click.Path(path_type=Path), help=help_text)
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
-
-
-def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def show_warnings(warnings) -> None:
-    for warning in warnings:
-        click.echo(str(warning), err=True)
-
-
-class Progress:
-    """A progress line on stderr, shown only on a terminal and only for long jobs."""
-
-    MIN_TOTAL = 2000
-
-    def __init__(self, label: str):
-        self.label = label
-        self.shown = False
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.MIN_TOTAL or (done % 500 and done != total):
-            return
-        self.shown = True
-        click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
-
-
-def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Termbase:
-    """A glossary directory or any importable file, as a Termbase; reader warnings go to stderr."""
-    path = Path(path)
-    if path.is_dir():
-        return glossary.read(path, progress=Progress(f"reading {path}"))
-    if not path.exists():
-        raise UsageError(f"no glossary directory or file here (use -g PATH, or `termbase init`)", path)
-    warnings: list = []
-    termbase = formats.read_file(path, fmt, warnings=warnings)
-    if not quiet:
-        show_warnings(warnings)
-    return termbase
-
-
-def require_glossary_dir(path: Path) -> Path:
-    if not glossary.is_glossary(path):
-        raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with `termbase init`)", path)
-    return path
-
-
-def concept_summary(concept: Concept) -> dict:
-    en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
-    return {"id": concept.id, "en": en.text if en else "", "ar": ar.text if ar else "",
-            "subject_fields": concept.subject_fields,
-            "review_status": concept.review_status.value if concept.review_status else ""}
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -210,6 +128,8 @@ def list_concepts(glossary_path, subject, review, as_json):
 @json_option
 def search(query, glossary_path, limit, as_json):
     """Find concepts by term, acronym or definition (Arabic-aware)."""
+    from . import search as search_module
+
     termbase = load_termbase(glossary_path)
     hits = search_module.search(termbase, query, limit=limit)
     if as_json:

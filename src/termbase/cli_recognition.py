@@ -1,47 +1,23 @@
 """`termbase find`, `termbase extract`, `termbase check`: recognition commands (registered by cli.py)."""
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
 import click
 
 from . import bilingual as bilingual_module
+from .cli_common import emit_json, glossary_option, json_option, load_termbase
 from .errors import TermbaseError
 from .model import Termbase, primary_language
 
-DEFAULT_GLOSSARY = "glossary"
-
-glossary_option = click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
-                               type=click.Path(path_type=Path),
-                               help="glossary directory or any importable file (TBX, XLSX, CSV, TSV, PO)")
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
-def _user_errors(command):
-    """Turn TermbaseError into the CLI's error (path:line: message, its exit code)."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except TermbaseError as error:
-            from .cli import CommandError
-            raise CommandError(error) from None
-    return wrapper
-
-
 def _load(path: Path, required: bool = True) -> Termbase | None:
-    from . import cli
-
     if not required and not Path(path).exists():
         return None
-    return cli.load_termbase(path)
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    return load_termbase(path)
 
 
 def read_text(path: Path) -> str:
@@ -97,9 +73,8 @@ def find_occurrences(termbase: Termbase, matcher, path: Path, languages=None):
 @files_argument
 @click.option("--lang", type=click.Choice(["ar", "en", "auto"]), default="auto", show_default=True,
               help="which glossary language to look for (auto: all)")
-@glossary_option
+@glossary_option()
 @json_option
-@_user_errors
 def find(files, lang, glossary_path, as_json):
     """Every occurrence of a glossary term in text, PO, XLIFF or TMX files.
 
@@ -122,7 +97,7 @@ def find(files, lang, glossary_path, as_json):
                 click.echo(f"{occurrence['path']}:{occurrence['line']}:{occurrence['column']}: "
                            f"{occurrence['surface']} → {occurrence['concept']}{other}")
     if as_json:
-        _emit_json(results)
+        emit_json(results)
 
 
 @click.command()
@@ -134,9 +109,8 @@ def find(files, lang, glossary_path, as_json):
 @click.option("--format", "output_format", type=click.Choice(["text", "csv"]), default="text", show_default=True,
               help="csv: draft concepts in the CSV column format, for `termbase import`")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="write to this file instead of stdout")
-@glossary_option
+@glossary_option()
 @json_option
-@_user_errors
 def extract(files, lang, min_freq, output_format, output, glossary_path, as_json):
     """Candidate terms not yet in the glossary: acronym pairs, then recurring phrases by C-value."""
     from . import extract as extract_module, formats
@@ -181,10 +155,9 @@ def extract(files, lang, min_freq, output_format, output, glossary_path, as_json
 @click.option("--all", "include_all", is_flag=True, help="also check fuzzy and untranslated entries")
 @click.option("--source-lang", help="override the file's source language")
 @click.option("--target-lang", help="override the file's target language")
-@glossary_option
+@glossary_option()
 @json_option
 @click.pass_context
-@_user_errors
 def check(ctx, files, include_all, source_lang, target_lang, glossary_path, as_json):
     """Terminology QA of PO, XLIFF 1.2/2.0, TMX or two-column CSV files against the glossary.
 
@@ -200,7 +173,7 @@ def check(ctx, files, include_all, source_lang, target_lang, glossary_path, as_j
         document = bilingual_module.read(path, source_lang, target_lang)
         findings.extend(qa.check(termbase, document, include_all, matcher))
     if as_json:
-        _emit_json([f.as_dict() for f in findings])
+        emit_json([f.as_dict() for f in findings])
     else:
         for finding in findings:
             click.echo(str(finding))

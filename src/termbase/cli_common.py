@@ -1,0 +1,95 @@
+"""What every termbase command shares: error display, options, JSON output, loading a termbase."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import formats, glossary
+from .errors import TermbaseError, UsageError
+from .model import Concept, Termbase
+
+DEFAULT_GLOSSARY = "glossary"
+
+
+class CommandError(click.ClickException):
+    """A TermbaseError shown as `Error: path:line: message` with its exit code."""
+
+    def __init__(self, error: TermbaseError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class TermbaseGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TermbaseError as error:
+            raise CommandError(error) from None
+        except OSError as error:
+            raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}") from None
+
+
+def glossary_option(read_only: bool = True):
+    help_text = ("glossary directory or any importable file (TBX, XLSX, CSV, TSV, PO)" if read_only
+                 else "glossary directory")
+    return click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
+                        type=click.Path(path_type=Path), help=help_text)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def show_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
+class Progress:
+    """A progress line on stderr, shown only on a terminal and only for long jobs."""
+
+    MIN_TOTAL = 2000
+
+    def __init__(self, label: str):
+        self.label = label
+        self.shown = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.MIN_TOTAL or (done % 500 and done != total):
+            return
+        self.shown = True
+        click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
+
+
+def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Termbase:
+    """A glossary directory or any importable file, as a Termbase; reader warnings go to stderr."""
+    path = Path(path)
+    if path.is_dir():
+        return glossary.read(path, progress=Progress(f"reading {path}"))
+    if not path.exists():
+        raise UsageError(f"no glossary directory or file here (use -g PATH, or `termbase init`)", path)
+    warnings: list = []
+    termbase = formats.read_file(path, fmt, warnings=warnings)
+    if not quiet:
+        show_warnings(warnings)
+    return termbase
+
+
+def require_glossary_dir(path: Path) -> Path:
+    if not glossary.is_glossary(path):
+        raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with `termbase init`)", path)
+    return path
+
+
+def concept_summary(concept: Concept) -> dict:
+    en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
+    return {"id": concept.id, "en": en.text if en else "", "ar": ar.text if ar else "",
+            "subject_fields": concept.subject_fields,
+            "review_status": concept.review_status.value if concept.review_status else ""}

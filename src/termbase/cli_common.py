@@ -74,7 +74,7 @@ def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Te
     if path.is_dir():
         return glossary.read(path, progress=Progress(f"reading {path}"))
     if not path.exists():
-        raise UsageError(f"no glossary directory or file here (use -g PATH, or `termbase init`)", path)
+        raise UsageError("no glossary directory or file here (use -g PATH, or `termbase init`)", path)
     warnings: list = []
     termbase = formats.read_file(path, fmt, warnings=warnings)
     if not quiet:

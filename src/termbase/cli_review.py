@@ -1,29 +1,16 @@
 """`termbase review export|import`: the reviewer round trip through a spreadsheet (thin Click wrappers)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from . import glossary, review as review_module
+from . import glossary
+from .cli_common import emit_json, glossary_option, json_option, require_glossary_dir
 from .errors import TermbaseError, UsageError
 from .fileio import atomic_open, replace_all_atomic
 from .model import ReviewStatus
-
-DEFAULT_GLOSSARY = "glossary"
-
-
-def _glossary_dir(path: Path) -> Path:
-    if not glossary.is_glossary(path):
-        raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with `termbase init`)", path)
-    return path
-
-
-glossary_option = click.option("-g", "--glossary", "glossary_path", default=DEFAULT_GLOSSARY, show_default=True,
-                               type=click.Path(path_type=Path), help="glossary directory")
-
 
 @click.group()
 def review():
@@ -37,10 +24,12 @@ def review():
 @click.option("--status", type=click.Choice(ReviewStatus.values()), help="only concepts with this review status")
 @click.option("--lang", "languages", multiple=True,
               help="language whose columns the reviewer edits (repeatable; default: the glossary's languages)")
-@glossary_option
+@glossary_option(read_only=False)
 def export(output, subject, status, languages, glossary_path):
     """Write a review workbook: one row per concept, editable fields side by side."""
-    termbase = glossary.read(_glossary_dir(glossary_path))
+    from . import review as review_module
+
+    termbase = glossary.read(require_glossary_dir(glossary_path))
     if subject and termbase.subject_fields and subject not in termbase.subject_fields:
         raise UsageError(f"unknown subject field {subject!r}; known: {', '.join(termbase.subject_fields)}")
     try:
@@ -58,8 +47,8 @@ def export(output, subject, status, languages, glossary_path):
 @click.option("--allow-deletes", is_flag=True, help="delete the concepts whose rows were deleted")
 @click.option("--theirs", "prefer", flag_value="theirs", help="resolve conflicts with the reviewer's value")
 @click.option("--ours", "prefer", flag_value="ours", help="resolve conflicts with the glossary's value")
-@click.option("--json", "as_json", is_flag=True, help="print the change report as JSON")
-@glossary_option
+@json_option
+@glossary_option(read_only=False)
 def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_path):
     """Merge an edited review workbook (or a CSV saved from it) into the glossary.
 
@@ -67,13 +56,15 @@ def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_pa
     and fields both changed are conflicts (that concept is left alone unless --theirs/--ours).
     Any invalid cell means nothing is imported.
     """
-    root = _glossary_dir(glossary_path)
+    from . import review as review_module
+
+    root = require_glossary_dir(glossary_path)
     current = glossary.read(root)
     parsed = review_module.read_review(file, current.languages)
     plan = review_module.plan_import(current, parsed, reviewer=reviewer, allow_deletes=allow_deletes, prefer=prefer)
     summary = plan.summary()
     if as_json:
-        click.echo(json.dumps(dict(plan.as_dict(), dry_run=dry_run), ensure_ascii=False, indent=2, default=str))
+        emit_json(dict(plan.as_dict(), dry_run=dry_run))
     else:
         for line in plan.lines():
             click.echo(line)

@@ -64,3 +64,9 @@ def test_missing_glossary_is_a_usage_error(tmp_path):
 
 def test_show_unknown_concept(tmp_path):
     run("show", "no-such-concept", "-g", ROOT / "glossary", code=1)
+
+
+def test_readme_quotes_current_stats():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    output = run("stats", "-g", ROOT / "glossary").stdout
+    assert f"```\n{output}```" in readme, "README's stats block is stale: paste `termbase stats` into it"

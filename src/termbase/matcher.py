@@ -149,6 +149,38 @@ class _KeyCache(dict):
         return value
 
 
+def render_chunk(pieces) -> str:
+    """Key of one chunk for the fast path: words joined by SEP, a boundary glued to its neighbours by
+    one space (`word،` -> `key |`, `(word` -> `| key`), so a chunk with one word never holds SEP and
+    counting SEP in a line key counts chunks."""
+    out, words = "", False
+    for piece in pieces:
+        if piece == BOUNDARY:
+            out = out + " |" if out else "|"
+        else:
+            key = token_key(piece[2])
+            out = (out + (SEP if words else " ") + key) if out else key
+            words = True
+    return out
+
+
+class _FastKeys(dict):
+    """chunk -> `render_chunk` key, and chunk -> units (SEP-separated parts of the key, 0 if empty);
+    both cleared past CACHE_LIMIT entries."""
+
+    def __init__(self):
+        super().__init__()
+        self.units: dict = {}
+
+    def __missing__(self, chunk):
+        if len(self) >= CACHE_LIMIT:
+            self.clear()
+            self.units.clear()
+        value = self[chunk] = render_chunk(split_chunk(chunk))
+        self.units[chunk] = value.count(SEP) + 1 if value else 0
+        return value
+
+
 def tokenize(text: str) -> list:
     """Tokens of `text` with offsets: (start, end, normalized) or BOUNDARY."""
     tokens: list = []
@@ -221,9 +253,13 @@ def form_keys(tokens: tuple) -> list[str]:
     keys = []
     for combination in product(*(sorted(_token_keys(t)) for t in tokens)):
         keys.append(" " + SEP.join(combination) + " ")
+        if BOUNDARY in combination:   # as `render_chunk` may space it: one space or SEP beside a boundary
+            choices = [(" ", SEP) if BOUNDARY in pair else (SEP,) for pair in zip(combination, combination[1:])]
+            for seps in product(*choices):
+                keys.append(" " + "".join(k + s for k, s in zip(combination, seps)) + combination[-1] + " ")
         if len(keys) >= MAX_KEYS_PER_FORM:
             break
-    return keys
+    return list(dict.fromkeys(keys[:MAX_KEYS_PER_FORM]))
 
 
 # --- the matcher -----------------------------------------------------------------------------
@@ -243,7 +279,7 @@ class Entry:
         return primary_language(self.lang)
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """An occurrence: line (1-based), start/end character offsets in that line, the surface text."""
 
@@ -281,6 +317,8 @@ class Matcher:
         for key, gid in group_of.items():
             self.automaton.add_word(key, gid)
         self._verified: dict = {}
+        self._fast_keys = _FastKeys()
+        self._fast_verified: dict = {}
         self._ready = len(self.automaton) > 0
         if self._ready:
             self.automaton.make_automaton()
@@ -296,7 +334,8 @@ class Matcher:
             gid = group_of.get(key)
             if gid is None:
                 gid = group_of[key] = len(self.groups)
-                self.groups.append([len(key), [], len(entry.tokens)])
+                # key length, entry ids, tokens, SEPs in the key (-1: holds a boundary, slow path only)
+                self.groups.append([len(key), [], len(entry.tokens), -1 if BOUNDARY in key else key.count(SEP)])
             self.groups[gid][1].append(entry_id)
 
     def __len__(self) -> int:
@@ -317,8 +356,11 @@ class Matcher:
     def find_text(self, text: str, languages=None):
         """Yield every Hit in `text`, line by line."""
         wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
+        find = self._find
         for number, line in enumerate(text.split("\n"), 1):
-            yield from self._find(line, wanted, number)
+            hits = find(line, wanted, number)
+            if hits:
+                yield from hits
 
     def find_line(self, line: str, languages=None, number: int = 1) -> list[Hit]:
         """Hits in one line, leftmost-longest, non-overlapping, verified."""
@@ -326,6 +368,92 @@ class Matcher:
         return self._find(line, wanted, number)
 
     def _find(self, line: str, wanted, number: int) -> list[Hit]:
+        """The fast path: one `render_chunk` key per chunk, hits mapped back by counting SEP.
+
+        Lines it cannot map simply (a chunk with two words, irregular spacing, a key holding a
+        boundary) or whose longest hit fails verification go to `_find_slow`."""
+        if not self._ready:
+            return []
+        chunks = line.split()
+        keylist = list(map(self._fast_keys.__getitem__, chunks))
+        keys = " " + SEP.join(keylist) + " "
+        empties = "   " in keys
+        if empties:   # chunks without a token (a lone dash): words either side are adjacent
+            keys = " " + SEP.join(filter(None, keylist)) + " "
+        raw = self.automaton.iter_long(keys)
+        for end, gid in raw:   # most lines have a hit: the loop runs once
+            break
+        else:
+            return []
+        line_map = _LineMap(line, chunks, keys, self._fast_keys, empties)
+        verified = self._fast_verified.get(wanted)
+        if verified is None or len(verified) > CACHE_LIMIT:
+            verified = self._fast_verified[wanted] = {}
+        groups, hits = self.groups, []
+        scanned = ordinal = 0
+        while True:
+            length, _, _, seps = groups[gid]
+            if seps < 0:
+                return self._find_slow(line, wanted, number)
+            first = end - length + 2                    # first character of the first token
+            ordinal += keys.count(SEP, scanned, first)  # key units before it
+            scanned = first
+            hit = self._fast_hit(line_map, ordinal, gid, seps, verified, wanted, number)
+            if hit is None:   # the longest key failed verification: a shorter one may hold
+                return self._fast_all_overlaps(line_map, verified, wanted, number)
+            hits.append(hit)
+            for end, gid in raw:
+                break
+            else:
+                return hits
+
+    def _fast_hit(self, line_map, ordinal, gid, seps, verified, wanted, number):
+        ci, skip, cj = line_map.chunks_of(ordinal, seps)
+        chunks = line_map.chunks
+        cache_key = (gid, skip, *chunks[ci:cj + 1])
+        found = verified.get(cache_key)
+        if found is None:
+            found = verified[cache_key] = self._verify_chunks(chunks[ci:cj + 1], skip, gid, wanted)
+        if not found:
+            return None
+        a, b = line_map.offsets(ci, cj, found)
+        return Hit(number, a, b, line_map.line[a:b], found[0])
+
+    def _fast_all_overlaps(self, line_map, verified, wanted, number) -> list[Hit]:
+        """Every verified key occurrence, then leftmost-longest among them (as `_all_overlaps`)."""
+        keys, groups = line_map.keys, self.groups
+        candidates, scanned, ordinal = [], 0, 0
+        for end, gid in self.automaton.iter(keys):   # in order of `end`
+            seps = groups[gid][3]
+            if seps < 0:
+                return self._find_slow(line_map.line, wanted, number)
+            ordinal += keys.count(SEP, scanned, end)  # units before the last token
+            scanned = end
+            hit = self._fast_hit(line_map, ordinal - seps, gid, seps, verified, wanted, number)
+            if hit is not None:
+                candidates.append((ordinal - seps, -seps, hit))
+        hits, next_free = [], 0
+        for first, negative_seps, hit in sorted(candidates, key=lambda c: (c[0], c[1])):
+            if first >= next_free:
+                hits.append(hit)
+                next_free = first - negative_seps + 1
+        return hits
+
+    def _verify_chunks(self, chunks: list, skip: int, gid: int, wanted):
+        """(entries, start in first chunk, end from first chunk if single-spaced, end in last chunk)
+        of the words of `chunks` from word `skip` on, if they stand for key `gid`; else False."""
+        span, base = [], 0
+        for chunk in chunks:
+            span.extend((base + p[0], base + p[1], p[2], base) for p in split_chunk(chunk) if p != BOUNDARY)
+            base += len(chunk) + 1
+        span = span[skip:skip + self.groups[gid][2]]
+        entries = self._verify(span, gid, wanted)
+        if not entries:
+            return False
+        return (list({(e.concept_id, e.lang): e for e in entries}.values()), span[0][0], span[-1][1],
+                span[-1][1] - span[-1][3])
+
+    def _find_slow(self, line: str, wanted, number: int) -> list[Hit]:
         chunks = line.split()
         keys = self.key_line(line, chunks)
         raw = list(self.automaton.iter_long(keys)) if self._ready else ()
@@ -399,6 +527,50 @@ class Matcher:
                    for t, e in zip(span, entry.tokens)):
                 found.append(entry)
         return found
+
+
+class _LineMap:
+    """From key units (SEP-separated parts of a fast line key) back to chunks and line offsets."""
+
+    __slots__ = ("line", "chunks", "keys", "cumulative", "starts", "_at")
+
+    def __init__(self, line: str, chunks: list, keys: str, fast_keys: _FastKeys, empties: bool):
+        self.line, self.chunks, self.keys = line, chunks, keys
+        count = len(chunks)
+        self.cumulative = None   # one unit per chunk: unit ordinal == chunk index
+        if empties or keys.count(SEP) != count - 1:
+            units = fast_keys.units
+            if all(map(units.__contains__, chunks)):
+                self.cumulative = list(accumulate(map(units.__getitem__, chunks)))
+            else:   # the cache was cleared while this line was keyed
+                self.cumulative = list(accumulate(map(_units, chunks)))
+        single = len(line) == sum(map(len, chunks)) + count - 1
+        self.starts = None if single else [m.start() for m in _CHUNK.finditer(line)]
+        self._at = (0, 0)   # (chunk index, its offset): single-spaced offsets are running sums
+
+    def chunks_of(self, ordinal: int, seps: int) -> tuple[int, int, int]:
+        """(first chunk, words of it to skip, last chunk) of `seps + 1` units from unit `ordinal`."""
+        cumulative = self.cumulative
+        if cumulative is None:
+            return ordinal, 0, ordinal + seps
+        ci = bisect.bisect_right(cumulative, ordinal)
+        return ci, ordinal - (cumulative[ci - 1] if ci else 0), bisect.bisect_right(cumulative, ordinal + seps)
+
+    def offsets(self, ci: int, cj: int, found: tuple) -> tuple[int, int]:
+        starts = self.starts
+        if starts is None:
+            index, base = self._at
+            if ci < index:
+                index = base = 0
+            base += sum(map(len, self.chunks[index:ci])) + ci - index
+            self._at = (ci, base)
+            return base + found[1], base + found[2]
+        return starts[ci] + found[1], starts[cj] + found[3]
+
+
+def _units(chunk: str) -> int:
+    key = render_chunk(split_chunk(chunk))
+    return key.count(SEP) + 1 if key else 0
 
 
 class _LineTokens:

@@ -390,7 +390,8 @@ class Matcher:
         if verified is None or len(verified) > CACHE_LIMIT:
             verified = self._fast_verified[wanted] = {}
         groups, hits = self.groups, []
-        scanned = ordinal = 0
+        scanned = ordinal = previous = position = 0
+        simple = line_map.cumulative is None and line_map.starts is None
         while True:
             length, _, _, seps = groups[gid]
             if seps < 0:
@@ -398,10 +399,23 @@ class Matcher:
             first = end - length + 2                    # first character of the first token
             ordinal += keys.count(SEP, scanned, first)  # key units before it
             scanned = first
-            hit = self._fast_hit(line_map, ordinal, gid, seps, verified, wanted, number)
-            if hit is None:   # the longest key failed verification: a shorter one may hold
-                return self._fast_all_overlaps(line_map, verified, wanted, number)
-            hits.append(hit)
+            if simple:   # unit ordinal == chunk index, offsets are running sums
+                cache_key = (gid, 0, *chunks[ordinal:ordinal + seps + 1])
+                found = verified.get(cache_key)
+                if found is None:
+                    found = verified[cache_key] = self._verify_chunks(
+                        chunks[ordinal:ordinal + seps + 1], 0, gid, wanted)
+                if not found:   # the longest key failed verification: a shorter one may hold
+                    return self._fast_all_overlaps(line_map, verified, wanted, number)
+                position += sum(map(len, chunks[previous:ordinal])) + ordinal - previous
+                previous = ordinal
+                a, b = position + found[1], position + found[2]
+                hits.append(Hit(number, a, b, line[a:b], found[0]))
+            else:
+                hit = self._fast_hit(line_map, ordinal, gid, seps, verified, wanted, number)
+                if hit is None:
+                    return self._fast_all_overlaps(line_map, verified, wanted, number)
+                hits.append(hit)
             for end, gid in raw:
                 break
             else:

@@ -24,7 +24,7 @@ def termbase(*concepts) -> Termbase:
     return tb
 
 
-GLOSSARY = termbase(
+GLOSSARY_ROWS = (
     ("database", [("database", ())], [("قاعدة بيانات", ("قواعد بيانات",))]),
     ("science", [("science", ())], [("علم", ())]),
     ("child", [("child", ("children",))], [("طفل", ("أطفال",))]),
@@ -35,6 +35,7 @@ GLOSSARY = termbase(
     ("e-mail", [("e-mail", ())], [("بريد إلكتروني", ())]),
     ("policy", [("policy", ())], None),
 )
+GLOSSARY = termbase(*GLOSSARY_ROWS)
 
 
 def annotated(name):
@@ -108,3 +109,25 @@ def test_cache_clearing_keeps_results(monkeypatch):
     text, expected = annotated("ar.txt")
     found = {(h.line, h.column, h.surface) for h in Matcher(GLOSSARY).find_text(text, ["ar"])}
     assert found == expected
+
+
+TRICKY_LINES = [
+    "قاعدة البيانات، وقواعد البيانات - البريد الإلكتروني",
+    "  العلم  وبالعلم\tللعلم ",
+    "الثاني/نوفمبر (العلم) e-mail, e mail; alter-ego",
+    "فرقة العمل العالمية الافتراضية/العلم؛ U.S. policy, U.S.policy",
+    "child sexual exploitation - children's - the Virtual Global Taskforce.",
+    "الاستغلال الجنسي - للأطفال الأطفال، وللأطفال",
+]
+
+
+@pytest.mark.parametrize("line", TRICKY_LINES)
+def test_fast_path_finds_what_the_token_path_finds(line):
+    """The chunk-counting fast path and the token-by-token path agree on spacing, dashes, punctuation."""
+    glossary = termbase(*GLOSSARY_ROWS, ("us", [("U.S.", ())], None), ("usp", [("U.S. policy", ())], None),
+                        ("ego", [("alter-ego", ())], None))
+    matcher = Matcher(glossary)
+    fast = [(h.start, h.end, h.surface, [e.concept_id for e in h.entries]) for h in matcher.find_line(line)]
+    slow = [(h.start, h.end, h.surface, [e.concept_id for e in h.entries]) for h in matcher._find_slow(line, None, 1)]
+    assert fast == slow
+    assert fast   # every tricky line holds a term

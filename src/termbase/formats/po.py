@@ -45,7 +45,7 @@ import polib
 
 from ..errors import Finding, TermbaseError
 from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
-                     ReviewStatus, Term, Termbase, TermType, check_language_tag, primary_language)
+                     ReviewStatus, Term, Termbase, TermType, Vocabulary, check_language_tag, primary_language)
 from .delimited import field_text, parse_field, unique_id
 
 FALLBACK_DATE = _dt.date(1970, 1, 1)
@@ -65,7 +65,9 @@ _KEY_LINE = re.compile(r"(?:(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*) )?(?P<
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+    if "\\" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+    return value
 
 
 def _unescape(value: str) -> str:
@@ -87,6 +89,11 @@ def _language_fields(lang: str) -> tuple:
     return _fields(SECTION_KEYS, f"{lang} "), _fields(TERM_KEYS, f"{lang} "), others
 
 
+# The text of every vocabulary value a comment line can hold (field_text, looked up once).
+_VOCABULARY_TEXT = {value: _escape(field_text(value)) for _, _, kind in CONCEPT_KEYS + SECTION_KEYS + TERM_KEYS
+                    if isinstance(kind, type) and issubclass(kind, Vocabulary) for value in kind}
+
+
 def _add_lines(lines: list, fields: tuple, obj) -> None:
     prefixes, get = fields
     for prefix, value in zip(prefixes, get(obj)):
@@ -94,10 +101,11 @@ def _add_lines(lines: list, fields: tuple, obj) -> None:
             continue
         if type(value) is str:
             lines.append(prefix + _escape(value))
-        elif isinstance(value, list):
+        elif type(value) is list:
             lines += [prefix + _escape(item) for item in value]
         else:
-            lines.append(prefix + _escape(field_text(value)))
+            text = _VOCABULARY_TEXT.get(value)
+            lines.append(prefix + (text if text is not None else _escape(field_text(value))))
 
 
 def comment_lines(concept: Concept, source_lang: str, target_lang: str) -> list[str]:
@@ -173,25 +181,23 @@ def entries(concepts, source_lang: str, target_lang: str, warnings: list | None 
         yield concept, source.text, target.text if target else ""
 
 
-# Any character str.splitlines() breaks at: polib writes such a field over several lines.
-_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# What polib escapes, and where str.splitlines() breaks (polib then writes a field over several lines).
+_POLIB_SPECIAL = re.compile('[\\\\\t\n\r\v\b\f"\x1c\x1d\x1e\x85\u2028\u2029]')
 
 
 def entry_text(concept: Concept, msgid: str, msgstr: str, source_lang: str, target_lang: str) -> str:
     """One PO entry exactly as polib writes it with wrapwidth=0 (ending in a newline)."""
     lines = comment_lines(concept, source_lang, target_lang)
-    if _LINE_BREAK.search(concept.id) or _LINE_BREAK.search(msgid) or _LINE_BREAK.search(msgstr):
+    if _POLIB_SPECIAL.search(concept.id) or _POLIB_SPECIAL.search(msgid) or _POLIB_SPECIAL.search(msgstr):
         return polib.POEntry(msgctxt=concept.id, msgid=msgid, msgstr=msgstr, comment="\n".join(lines),
                              occurrences=[(s, "") for s in concept.sources]).__unicode__(0)
-    parts = ["#. " + line for line in lines]
+    comments = "#. " + "\n#. ".join(lines) + "\n" if lines else ""
     if concept.sources:
-        parts.append("#: " + " ".join(concept.sources))
-    parts.append(f'msgctxt "{polib.escape(concept.id)}"\nmsgid "{polib.escape(msgid)}"\n'
-                 f'msgstr "{polib.escape(msgstr)}"\n')
-    return "\n".join(parts)
+        comments += "#: " + " ".join(concept.sources) + "\n"
+    return f'{comments}msgctxt "{concept.id}"\nmsgid "{msgid}"\nmsgstr "{msgstr}"\n'
 
 
-SPOOL_BYTES = 16 * 1024 * 1024
+SPOOL_BYTES = 1024 * 1024
 FLUSH_EVERY = 512
 
 
@@ -214,20 +220,31 @@ def write(termbase: Termbase, target, source_lang: str = "en", target_lang: str 
     """Write `termbase` as a PO file to the binary stream `target`.
 
     With `concepts` (any iterable, consumed once) `termbase` gives only the header. The header
-    dates are the newest concept date, known only after the last concept, while the header comes
-    first: so streamed entries go to a spooled temporary file (in memory up to `SPOOL_BYTES`, then
-    on disk) and are copied after the header. Either way the bytes are the same.
+    comes first but its dates are the newest concept date, known after the last entry. An ISO
+    date has a fixed length, so on a seekable target the header is written with a placeholder
+    date and rewritten in place at the end; otherwise the entries go through a spooled temporary
+    file (in memory up to `SPOOL_BYTES`, then on disk) copied after the header. The bytes are the
+    same either way, and the same as for the whole termbase at once.
     """
-    if concepts is None:
-        newest = None
-        for concept in termbase:
-            newest = newest_date(newest, concept)
-        target.write(str(header_file(termbase, source_lang, target_lang, newest)).encode("utf-8"))
-        _write_entries(target, termbase, source_lang, target_lang, warnings)
+    items = termbase if concepts is None else concepts
+
+    def head(newest) -> bytes:
+        return str(header_file(termbase, source_lang, target_lang, newest)).encode("utf-8")
+
+    if target.seekable():
+        start, placeholder = target.tell(), head(None)
+        target.write(placeholder)
+        final = head(_write_entries(target, items, source_lang, target_lang, warnings))
+        if len(final) != len(placeholder):
+            raise AssertionError("the PO header changed length with its date")
+        end = target.tell()
+        target.seek(start)
+        target.write(final)
+        target.seek(end)
         return
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-        newest = _write_entries(spool, concepts, source_lang, target_lang, warnings)
-        target.write(str(header_file(termbase, source_lang, target_lang, newest)).encode("utf-8"))
+        newest = _write_entries(spool, items, source_lang, target_lang, warnings)
+        target.write(head(newest))
         spool.seek(0)
         shutil.copyfileobj(spool, target, 1024 * 1024)
 

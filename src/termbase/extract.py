@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import arabic
 from .matcher import BOUNDARY, Matcher, tokenize
-from .model import Concept, LangSection, ReviewStatus, Term, Termbase, TermType
+from .model import Concept, LangSection, ReviewStatus, Term, Termbase, TermType, unique_id
 
 MAX_NGRAM = 5
 MAX_PHRASE = 20
@@ -270,10 +270,7 @@ def _count_run(run, line, lang, counts, surfaces, first, path, number) -> None:
 
 
 def _slug(text: str, taken: set) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "candidate"
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
+    slug = unique_id(text, taken, "candidate")
     taken.add(slug)
     return slug
 

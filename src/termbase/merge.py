@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 
 from . import arabic
 from .glossary import concept_to_dict
-from .model import AdministrativeStatus, Concept, ReviewStatus, Termbase
+from .model import AdministrativeStatus, Concept, ReviewStatus, Termbase, unique_id
 
 
 @dataclass
@@ -224,9 +224,4 @@ def as_new_concept(concept: Concept) -> Concept:
 
 
 def _free_id(termbase: Termbase, wanted: str) -> str:
-    if wanted not in termbase.concepts:
-        return wanted
-    n = 2
-    while f"{wanted}-{n}" in termbase.concepts:
-        n += 1
-    return f"{wanted}-{n}"
+    return wanted if wanted not in termbase.concepts else unique_id(wanted, termbase.concepts)

@@ -115,6 +115,23 @@ LABELS = {"TermType": "term type", "AdministrativeStatus": "administrative statu
 CONCEPT_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 
 
+def slugify(text: str) -> str:
+    """A concept id made from any text (`Virtual Global Taskforce` → `virtual-global-taskforce`); '' if nothing is left."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+
+
+def unique_id(text: str, taken, fallback: str = "concept") -> str:
+    """A concept id from `text` (else `fallback`) that is not in `taken`, with -2, -3 … added as needed."""
+    base = slugify(text) or fallback
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
 @lru_cache(maxsize=256)
 def check_language_tag(tag: str) -> str:
     """Return `tag` in canonical BCP 47 case (`en`, `ar`, `en-GB`) or raise ValueError if Babel does not know it."""

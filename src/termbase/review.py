@@ -32,14 +32,14 @@ from pathlib import Path
 
 from . import arabic
 from .errors import Finding, TermbaseError
-from .formats.delimited import decode, unique_id, unneutralize
+from .formats.delimited import decode, unneutralize
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, _key, _Sheet, add_dropdowns, check_archive,
                            finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
-from .model import (CONCEPT_ID, AdministrativeStatus, Concept, LangSection, ReviewStatus, Term,
-                    Termbase, TermType, check_language_tag, primary_language)
+from .model import (AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, TermType,
+                    Termbase, check_language_tag, primary_language, unique_id)
 from .validate import (CONCEPT_CHECKS, check_cross_references, check_sources, check_subject_fields,
                        check_text, duplicate_preferred, validate_termbase)
 

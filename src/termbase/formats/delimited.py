@@ -50,8 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Finding, TermbaseError
-from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
-                     ReviewStatus, Term, Termbase, TermType, check_language_tag)
+from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech, ReviewStatus,
+                     Term, TermType, Termbase, check_language_tag, unique_id)
 
 DIALECTS = ("csv", "tsv", "omegat")
 LIST_SEPARATOR = "\n"
@@ -108,21 +108,6 @@ def neutralize(cell: str) -> str:
 def unneutralize(cell: str) -> str:
     """Undo `neutralize`."""
     return cell[1:] if cell.startswith("'") and _ESCAPED.match(cell) else cell
-
-
-def slugify(text: str) -> str:
-    """A concept id made from `text` (`Virtual Global Taskforce` → `virtual-global-taskforce`); may be empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
-
-
-def unique_id(text: str, taken, fallback: str) -> str:
-    """A concept id from `text`, else `fallback`, made unique against `taken` with -2, -3 …"""
-    base = slugify(text) or fallback
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
 
 
 def decode(raw: bytes, path=None) -> str:
@@ -520,5 +505,5 @@ def _section(concept: Concept, lang: str, termbase: Termbase) -> LangSection:
     return concept.languages[lang]
 
 
-__all__ = ["read", "write", "field_text", "parse_field", "neutralize", "unneutralize", "slugify", "unique_id", "decode", "header",
+__all__ = ["read", "write", "field_text", "parse_field", "neutralize", "unneutralize", "decode", "header",
            "table_rows", "omegat_rows", "parse_column"]

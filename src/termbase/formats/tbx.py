@@ -19,9 +19,8 @@ from typing import Iterable, Iterator
 from lxml import etree
 
 from ..errors import Finding, TermbaseError
-from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
-                     PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
-                     check_language_tag, primary_language)
+from ..model import (AdministrativeStatus, CONCEPT_ID, Concept, Gender, LangSection, Number, PartOfSpeech,
+                     ReviewStatus, Source, Term, TermType, Termbase, check_language_tag, slugify)
 
 NS = "urn:iso:std:iso:30042:ed-2"
 RNG_URL = "https://raw.githubusercontent.com/LTAC-Global/TBX_Core_RNG/master/TBXcoreStructV03.rng"
@@ -74,12 +73,6 @@ DCT_KINDS = {**{name: "termNote" for name in ("termType", "administrativeStatus"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def slugify(text: str) -> str:
-    """A concept id (`[a-z0-9][a-z0-9-]*`) made from any text; '' when nothing is left."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
-
 
 def xml_id(concept_id: str) -> str:
     """The XML ID for a concept id: ids must not start with a digit, so those get a `_` prefix."""

@@ -39,8 +39,7 @@ from functools import lru_cache
 from ..errors import Finding, TermbaseError
 from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
-                     check_language_tag, primary_language)
-from .delimited import unique_id
+                     check_language_tag, primary_language, unique_id)
 
 TERMS_SHEET = "Terms"
 GLOSSARY_SHEET = "Glossary"

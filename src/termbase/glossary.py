@@ -16,7 +16,7 @@ import yaml
 
 from .errors import TermbaseError
 from .fileio import replace_all_atomic, write_bytes_atomic
-from .model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
+from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
 
 HEADER_FILE = "termbase.yaml"
@@ -27,6 +27,9 @@ VOCABULARIES = {"type": TermType, "status": AdministrativeStatus, "part_of_speec
 LIST_FIELDS = {"subject_fields", "cross_references", "external_references", "sources", "forms"}
 DATE_FIELDS = {"created", "modified"}
 REQUIRED = {Concept: "id", Term: "text"}
+VOCABULARY_SPELLINGS = {name: spellings(vocabulary) for name, vocabulary in VOCABULARIES.items()}
+PLAIN_TEXT = ({f.name for cls in (Concept, LangSection, Term) for f in fields(cls)}
+              - set(VOCABULARIES) - LIST_FIELDS - DATE_FIELDS - {"languages", "terms", "lang"})
 
 
 @dataclass
@@ -130,7 +133,7 @@ def _from_plain(cls, data, keypath, problems, **extra):
         problems.append(Problem(keypath, f"expected a mapping of {cls.__name__.lower()} fields, found {found}", "bad-structure"))
         return None
     known = _known_keys(cls)
-    for key in data:
+    for key in (data.keys() - known if not known.issuperset(data) else ()):
         if key not in known:
             problems.append(Problem(keypath + (key,), f"unknown key {key!r} in {cls.__name__.lower()}; known: {', '.join(sorted(known))}", "unknown-key"))
     required = REQUIRED.get(cls)
@@ -139,6 +142,14 @@ def _from_plain(cls, data, keypath, problems, **extra):
         return None
     values = dict(extra)
     for key, value in data.items():
+        if type(value) is str:     # the common cases, kept cheap
+            if key in PLAIN_TEXT:
+                values[key] = value
+                continue
+            member = VOCABULARY_SPELLINGS.get(key, {}).get(value)
+            if member is not None:
+                values[key] = member
+                continue
         if key not in known or value is None:
             continue
         path = keypath + (key,)
@@ -277,7 +288,7 @@ def is_glossary(path) -> bool:
 
 
 def concept_paths(root) -> list[Path]:
-    return sorted((Path(root) / CONCEPT_DIR).glob("*.yaml"))
+    return sorted((Path(root) / CONCEPT_DIR).glob("*.yaml"), key=lambda path: path.name)
 
 
 def _raise_first(problems, raw, path):

@@ -29,7 +29,7 @@ class Vocabulary(str, Enum):
         if isinstance(value, cls) or value is None:
             return value
         text = value if isinstance(value, str) else str(value)
-        member = _lookup(cls).get(text) or _lookup(cls).get(_squash(text))
+        member = spellings(cls).get(text) or spellings(cls).get(_squash(text))
         if member is None:
             raise ValueError(f"{value!r} is not a {cls.label()}; expected one of: {', '.join(cls.values())}")
         return member
@@ -96,14 +96,14 @@ def _squash(text: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _lookup(cls) -> dict:
+def spellings(cls) -> dict:
     """Every accepted spelling of each member of a picklist: value, name, and the status short form."""
     table = {}
     for member in cls:
-        spellings = [member.value, member.name, member.name.lower()]
+        names = [member.value, member.name, member.name.lower()]
         if cls is AdministrativeStatus:
-            spellings.append(member.short)
-        for spelling in spellings:
+            names.append(member.short)
+        for spelling in names:
             table[spelling] = table[_squash(spelling)] = member
     return table
 

@@ -26,8 +26,11 @@ LATIN_OK_TYPES = {TermType.ACRONYM, TermType.ABBREVIATION}
 
 # Stray spaces in a YAML file show as two spaces after text, or as a quote next to a space
 # (a value with leading/trailing space must be quoted); only then are the strings walked.
-MAYBE_SPACING = re.compile(r"\S  |['\"]\s|\s['\"]|\t")
-SUSPICIOUS = re.compile(f"{INVISIBLE.pattern}|{CONTROL.pattern}|[\ufb50-\ufdff\ufe70-\ufeff]")
+DOUBLE_SPACE = re.compile(r"\S  ")
+QUOTED_SPACE = ("' ", " '", '" ', ' "', "\t")
+SUSPICIOUS = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+                        "\ufb50-\ufdff\ufe70-\ufeff]")
+VOCALIZED = re.compile(f"[{arabic.TASHKEEL}]")
 
 
 def _strings(data, keypath=()):
@@ -52,7 +55,7 @@ def check_text(data, raw_text: str | None = None):
     has something to report.
     """
     deep = raw_text is None or SUSPICIOUS.search(raw_text) or not unicodedata.is_normalized("NFC", raw_text)
-    if not deep and not MAYBE_SPACING.search(raw_text):
+    if not deep and not any(q in raw_text for q in QUOTED_SPACE) and not DOUBLE_SPACE.search(raw_text):
         return
     for keypath, text in _strings(data):
         if ("  " in text or text[:1].isspace() or text[-1:].isspace()) and "\n" not in text:
@@ -106,7 +109,7 @@ def check_terms(concept: Concept, path: Path):
             keypath = ("languages", tag, "terms", index, "text")
             if arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES:
                 yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is not an acronym", "latin-in-arabic")
-            if arabic_section and arabic.TASHKEEL and any(c in arabic.TASHKEEL for c in term.text):
+            if arabic_section and VOCALIZED.search(term.text):
                 yield Problem(keypath, f"Arabic term {term.text!r} is vocalized; store it unvocalized (keep the vocalized form in `vocalized`)", "vocalized-term", "warning")
 
 

@@ -25,6 +25,10 @@ References (`#:`) are the concept's corpus sources. Lines are not wrapped, so co
 line each. The header comes from Babel's locale data (Language, Plural-Forms); the dates are the
 newest concept date, so the same termbase always gives the same bytes.
 
+Writing streams: each entry is formatted as it comes, byte for byte as polib writes it (polib
+itself formats the rare entry with characters it escapes), so a conversion from TBX holds one
+concept at a time. The header's date is only known after the last entry; see `write`.
+
 Reading accepts any PO file: entries without our comments become concepts with the msgid as
 source term and msgstr as target term; plural entries take the singular and keep the other forms
 as `forms` (with a warning); obsolete entries are skipped with a warning; a fuzzy flag makes the
@@ -231,12 +235,11 @@ def write(termbase: Termbase, target, source_lang: str = "en", target_lang: str 
     def head(newest) -> bytes:
         return str(header_file(termbase, source_lang, target_lang, newest)).encode("utf-8")
 
-    if target.seekable():
+    if getattr(target, "seekable", lambda: False)():
         start, placeholder = target.tell(), head(None)
         target.write(placeholder)
         final = head(_write_entries(target, items, source_lang, target_lang, warnings))
-        if len(final) != len(placeholder):
-            raise AssertionError("the PO header changed length with its date")
+        assert len(final) == len(placeholder), "an ISO date has a fixed length"
         end = target.tell()
         target.seek(start)
         target.write(final)

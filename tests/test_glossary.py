@@ -124,3 +124,23 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_scalars_stay_text_and_nulls_are_empty():
+    data = glossary.parse_yaml(b"id: x\nnote: yes\ncreated: 2026-11-28\nmodified_by: null\nsubject_fields: [1, ~]\n", "x.yaml")
+    assert data == {"id": "x", "note": "yes", "created": "2026-11-28", "modified_by": None, "subject_fields": ["1", None]}
+    concept = glossary.concept_from_dict(glossary.parse_yaml(b"id: x\nnote: yes\ncreated: 2026-11-28\n", "x.yaml"))
+    assert concept.note == "yes" and concept.created.isoformat() == "2026-11-28"
+
+
+def test_duplicate_key_is_an_error_with_its_line(tmp_path):
+    with pytest.raises(TermbaseError) as info:
+        glossary.parse_yaml(b"id: x\nlanguages:\n  en:\n    definition: a\n    definition: b\n", "x.yaml")
+    assert info.value.line == 5 and "duplicate key 'definition'" in info.value.message
+
+
+def test_aliases_resolve_and_second_document_is_refused():
+    assert glossary.parse_yaml(b"a: &n hello\nb: *n\n", "x") == {"a": "hello", "b": "hello"}
+    with pytest.raises(TermbaseError) as info:
+        glossary.parse_yaml(b"a: 1\n---\nb: 2\n", "x")
+    assert info.value.line == 2

@@ -68,3 +68,14 @@ def replace_all_atomic(files: dict, remove=()) -> None:
     for path in remove:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def read_head(path, size: int = 4096) -> bytes:
+    """The first `size` bytes of a file; an unreadable file is a TermbaseError naming it."""
+    from .errors import TermbaseError
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as error:
+        raise TermbaseError(f"cannot read: {error.strerror}", path) from None

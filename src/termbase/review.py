@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import arabic
 from .errors import Finding, TermbaseError
+from .fileio import read_head
 from .formats.delimited import decode, unneutralize
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, _key, _Sheet, add_dropdowns, check_archive,
                            finish_sheet, is_rtl_language, language_name, needs_neutralising,
@@ -465,12 +466,7 @@ def _header_index(languages) -> dict:
 def read_review(path, glossary_languages=(), warnings=None) -> ReviewFile:
     """Read a review workbook or a CSV saved from its Review sheet."""
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-    except OSError as error:
-        raise TermbaseError(f"cannot read: {error.strerror}", path) from None
-    if head.startswith(b"PK\x03\x04"):
+    if read_head(path, 4).startswith(b"PK\x03\x04"):
         return _read_workbook(path, glossary_languages)
     return _read_csv(path, glossary_languages)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TermbaseError, UsageError
-from ..fileio import atomic_open
+from ..fileio import atomic_open, read_head
 from ..model import Termbase
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -76,12 +76,7 @@ def _sniff(head: bytes) -> str | None:
 def detect(path) -> Format:
     """The format of `path`: by content where it tells, else by extension."""
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError as error:
-        raise TermbaseError(f"cannot read: {error.strerror}", path) from None
-    sniffed = _sniff(head)
+    sniffed = _sniff(read_head(path))
     by_extension = next((f for f in FORMATS.values() if path.suffix.lower() in f.extensions), None)
     if sniffed in ("tbx", "tbx2") and by_extension is not None and by_extension.module == "tbx":
         return FORMATS["tbx"]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from . import bilingual as bilingual_module
 from .cli_common import emit_json, glossary_option, json_option, load_termbase
 from .errors import TermbaseError
 from .model import Termbase, primary_language
@@ -22,6 +21,8 @@ def _load(path: Path, required: bool = True) -> Termbase | None:
 
 def read_text(path: Path) -> str:
     """A UTF-8 text file (BOM allowed); a bad byte is an error naming its line."""
+    from . import bilingual as bilingual_module
+
     raw = bilingual_module._read_bytes(path)
     try:
         return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
@@ -43,6 +44,8 @@ def _other_language(termbase: Termbase, concept, lang: str) -> str:
 
 def find_occurrences(termbase: Termbase, matcher, path: Path, languages=None):
     """Yield occurrence dicts for one file: plain text, or both sides of a bilingual file."""
+    from . import bilingual as bilingual_module
+
     raw = bilingual_module._read_bytes(path)
     if bilingual_module.detect(path, raw) is None:
         sides = [(1, read_text(path), languages, "text")]
@@ -113,6 +116,8 @@ def find(files, lang, glossary_path, as_json):
 @json_option
 def extract(files, lang, min_freq, output_format, output, glossary_path, as_json):
     """Candidate terms not yet in the glossary: acronym pairs, then recurring phrases by C-value."""
+    from . import bilingual as bilingual_module
+
     from . import extract as extract_module, formats
 
     termbase = _load(glossary_path, required=False)
@@ -163,6 +168,8 @@ def check(ctx, files, include_all, source_lang, target_lang, glossary_path, as_j
 
     Each finding: `file:line: segment: severity: message [rule]`; exit code 1 when any is an error.
     """
+    from . import bilingual as bilingual_module
+
     from . import qa
     from .matcher import Matcher
 

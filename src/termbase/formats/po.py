@@ -50,7 +50,8 @@ import polib
 from ..errors import Finding, TermbaseError
 from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Term, Termbase, TermType, Vocabulary, check_language_tag, primary_language)
-from .delimited import field_text, parse_field, unique_id
+from ..model import unique_id
+from .delimited import field_text, parse_field
 
 FALLBACK_DATE = _dt.date(1970, 1, 1)
 CONCEPT_KEYS = [("subject", "subject_fields", list), ("review status", "review_status", ReviewStatus),

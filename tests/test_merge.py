@@ -4,7 +4,7 @@ import json
 import pytest
 from pathlib import Path
 
-from termbase import formats, glossary
+from termbase import formats, glossary, validate
 from cli_helpers import run, snapshot
 from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase
 
@@ -113,3 +113,13 @@ def test_two_column_import_takes_languages_from_options(glossary_copy, tmp_path)
     termbase = glossary.read(glossary_copy)
     assert any(c.preferred_term("en") and c.preferred_term("en").text == "red notice"
                and c.preferred_term("ar").text == "النشرة الحمراء" for c in termbase)
+
+
+def test_import_cleans_and_reports_invisible_characters_and_presentation_forms(glossary_copy, tmp_path):
+    dirty = concept("red-notice", "Red\u200b Notice", "\ufee8\ufeb8\ufeae\ufe93 \u200fحمراء")
+    result = run("import", tbx_file(tmp_path, dirty), "-g", glossary_copy)
+    assert "[invisible-char]" in result.output and "[presentation-forms]" in result.output
+    imported = glossary.read(glossary_copy).concepts["red-notice"]
+    assert imported.preferred_term("en").text == "Red Notice"
+    assert imported.preferred_term("ar").text == "نشرة حمراء"
+    assert not [f for f in validate.validate(glossary_copy) if f.path.endswith("red-notice.yaml")]

@@ -288,6 +288,7 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
     incoming = formats.read_file(file, fmt, warnings=warnings, **languages)
+    warnings += validate_module.sanitize(incoming, str(file))
     show_warnings(warnings)
     if any(w.severity == "error" for w in warnings):
         raise TermbaseError("the file has errors (listed above); nothing was written", file)

@@ -256,3 +256,37 @@ def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None)
         for problem in problems:
             findings.append(Finding(origin, None, problem.severity, f"concept {concept_id}: {problem.message}", problem.check))
     return findings
+
+
+def sanitize(termbase: Termbase, origin: str = "<termbase>") -> list[Finding]:
+    """Clean imported text in place: NFC, Arabic presentation forms folded, invisible and bidi
+    controls removed. Each change is reported as a warning naming the concept and field."""
+    findings = []
+
+    def clean(obj, name, where):
+        value = getattr(obj, name)
+        texts = value if isinstance(value, list) else [value]
+        cleaned = []
+        for text in texts:
+            new = text
+            if INVISIBLE.search(new):
+                new = INVISIBLE.sub("", new)
+                findings.append(Finding(origin, None, "warning", f"{where}.{name}: removed invisible or bidi control characters from {text!r}", "invisible-char"))
+            if arabic.has_presentation_forms(new):
+                new = arabic.fold_presentation_forms(new)
+                findings.append(Finding(origin, None, "warning", f"{where}.{name}: folded Arabic presentation forms in {text!r}", "presentation-forms"))
+            if not unicodedata.is_normalized("NFC", new):
+                new = unicodedata.normalize("NFC", new)
+            cleaned.append(new)
+        setattr(obj, name, cleaned if isinstance(value, list) else cleaned[0])
+
+    for concept in termbase:
+        for name in ("note", "subject_fields", "cross_references", "external_references", "sources", "created_by", "modified_by"):
+            clean(concept, name, concept.id)
+        for tag, section in concept.languages.items():
+            for name in ("definition", "definition_source", "note"):
+                clean(section, name, f"{concept.id}.{tag}")
+            for term in section.terms:
+                for name in ("text", "geographical_usage", "context", "context_source", "forms", "vocalized", "note"):
+                    clean(term, name, f"{concept.id}.{tag}.terms[{term.text}]")
+    return findings

@@ -3,8 +3,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new, exclusively created temp file in the target's folder: (fd, name).
+
+    (Not `tempfile.mkstemp`: importing tempfile pulls in shutil, bz2 and lzma, a noticeable part
+    of a streaming export's memory.)
+    """
+    while True:
+        name = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue
 
 
 def _file_mode(path: Path) -> int:
@@ -22,7 +35,7 @@ def atomic_open(path, mode: str = "wb", **kwargs):
     """Open a temp file beside `path`; on success it replaces `path`, on error `path` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -51,7 +64,7 @@ def replace_all_atomic(files: dict, remove=()) -> None:
         for path, data in files.items():
             path = Path(path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp = _temp_beside(path)
             staged.append((tmp, path))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -12,8 +12,6 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from yaml._yaml import CParser
 
 from .errors import TermbaseError
 from .fileio import replace_all_atomic, write_bytes_atomic
@@ -208,22 +206,28 @@ def header_from_dict(data, problems: list) -> Termbase:
 
 # --- YAML text -----------------------------------------------------------------------------
 
-class _Dumper(yaml.CSafeDumper):
-    def ignore_aliases(self, data):
-        return True
+@lru_cache(maxsize=None)
+def _dumper():
+    """libyaml's dumper without aliases, multi-line text as `|` blocks (PyYAML loads on first use)."""
+    import yaml
 
+    class Dumper(yaml.CSafeDumper):
+        def ignore_aliases(self, data):
+            return True
 
-def _represent_str(dumper, value):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    def represent_str(dumper, value):
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-
-_Dumper.add_representer(str, _represent_str)
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
 def dump_yaml(data) -> bytes:
     """Canonical YAML bytes for plain data."""
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+    import yaml
+
+    text = yaml.dump(data, Dumper=_dumper(), allow_unicode=True, sort_keys=False,
                      default_flow_style=False, width=1_000_000, indent=2)
     return text.encode("utf-8")
 
@@ -246,6 +250,9 @@ def _load_text(text: str, path):
     which resolves types we never want (a term `yes` stays the text "yes"; dates are parsed
     by the model) and silently keeps the last of two equal keys, which is reported here.
     """
+    import yaml
+    from yaml._yaml import CParser
+
     parser = CParser(text)
     stack, anchors = [], {}
     current = root = key = None
@@ -318,6 +325,8 @@ def parse_yaml(raw: bytes, path) -> object:
 
 def locate(raw: bytes, keypath: tuple) -> int | None:
     """The 1-based line of `keypath` inside a YAML document (the deepest part that exists)."""
+    import yaml
+
     try:
         node = yaml.compose(raw.decode("utf-8-sig"), Loader=yaml.CSafeLoader)
     except (yaml.YAMLError, UnicodeDecodeError):

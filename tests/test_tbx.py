@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from strategies import termbases
 from termbase import formats, glossary
@@ -316,3 +317,15 @@ def test_cli_import_of_hostile_file_fails_cleanly(glossary_copy, name):
     assert name in result.output and "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert {p.name: p.read_bytes() for p in (glossary_copy / "concepts").glob("*.yaml")} == before
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abc-01é", max_size=6), max_size=60))
+def test_id_set_answers_like_a_set(ids):
+    from termbase.formats.tbx import IdSet
+
+    compact, plain = IdSet(), set()
+    for concept_id in ids + sorted(ids):
+        assert (concept_id in compact) == (concept_id in plain)
+        compact.add(concept_id)
+        plain.add(concept_id)

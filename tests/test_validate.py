@@ -81,6 +81,13 @@ BROKEN = [
     ("punctuation", good("punctuation").replace("A body that does things.", "A body that does things"), 8, "definition-punctuation"),
     ("bad-status", good("bad-status").replace("status: preferred\n  ar", "status: favourite\n  ar"), 12, "bad-value"),
     ("unknown-subject", good("unknown-subject").replace("- organisations", "- astrology"), 3, "unknown-subject"),
+    ("unknown-source", good("unknown-source").replace("- doc1", "- doc9"), 5, "unknown-source"),
+    ("self-xref", good("self-xref").replace("sources:\n", "cross_references:\n- self-xref\nsources:\n"), 5, "self-xref"),
+    ("vocalized", good("vocalized", ar="النَّشْرَة"), 16, "vocalized-term"),
+    ("control", good("control", en='"ctl\\x01 body"'), 10, "control-char"),
+    ("tab", good("tab", en="tab\there"), 10, "spacing"),
+    ("structure", good("structure").replace("    terms:\n    - text: structure term", "    terms: structure term\n    more:\n    - text: x"), 9, "bad-structure"),
+    ("zz-duplicate", good("base", en="other body", ar="هيئة أخرى").replace("id: base", "id: zz-duplicate\nnote: copy").replace("id: zz-duplicate", "id: base"), 1, "duplicate-id"),
 ]
 
 

@@ -54,12 +54,13 @@ def check_text(data, raw_text: str | None = None):
     With the file's text, the character checks run per string only when the whole file
     has something to report.
     """
-    deep = raw_text is None or SUSPICIOUS.search(raw_text) or not unicodedata.is_normalized("NFC", raw_text)
+    deep = (raw_text is None or "\\" in raw_text       # a double-quoted escape can spell any character
+            or SUSPICIOUS.search(raw_text) or not unicodedata.is_normalized("NFC", raw_text))
     if not deep and not any(q in raw_text for q in QUOTED_SPACE) and not DOUBLE_SPACE.search(raw_text):
         return
     for keypath, text in _strings(data):
-        if ("  " in text or text[:1].isspace() or text[-1:].isspace()) and "\n" not in text:
-            yield Problem(keypath, f"leading, trailing or double spaces in {text!r}", "spacing")
+        if ("  " in text or "\t" in text or text[:1].isspace() or text[-1:].isspace()) and "\n" not in text:
+            yield Problem(keypath, f"leading, trailing or double spaces, or a tab, in {text!r}", "spacing")
         if not deep:
             continue
         match = INVISIBLE.search(text)

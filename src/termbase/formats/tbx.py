@@ -416,6 +416,16 @@ def _describe(element, text: str, kind: str, type_: str) -> str:
     return f"[{label}] {text}" if text else f"[{label}]"
 
 
+def _keep_first(obj, field_name: str, source_field: str, found: list) -> None:
+    """The first (text, source, element) found fills the field; other texts are kept as notes."""
+    for text, source, child in found:
+        if not getattr(obj, field_name):
+            setattr(obj, field_name, text)
+            setattr(obj, source_field, source)
+        elif text != getattr(obj, field_name):
+            _add_note(obj, _describe(child, text + (f" (source: {source})" if source else ""), "descrip", field_name))
+
+
 def _add_note(obj, text: str) -> None:
     if text:
         obj.note = f"{obj.note}\n{text}" if obj.note else text
@@ -624,11 +634,7 @@ class _EntryReader:
                 self.own_note(child, ctx.text(child, exact=True) if ctx.own else ctx.text(child), setters, section, where)
             elif kind:
                 self.unmapped(section, child, kind, type_, f"{where} [{tag}]")
-        for text, source, child in definitions:
-            if not section.definition:
-                section.definition, section.definition_source = text, source
-            elif text != section.definition:
-                _add_note(section, _describe(child, text + (f" (source: {source})" if source else ""), "descrip", "definition"))
+        _keep_first(section, "definition", "definition_source", definitions)
 
     def term(self, element, where) -> Term | None:
         ctx = self.ctx
@@ -674,11 +680,7 @@ class _EntryReader:
                 self.vocabulary(term, "number", Number, value, element, where)
             elif key == "partOfSpeech":
                 self.vocabulary(term, "part_of_speech", PartOfSpeech, value, element, where)
-        for text, source, child in contexts:
-            if not term.context:
-                term.context, term.context_source = text, source
-            else:
-                _add_note(term, _describe(child, text + (f" (source: {source})" if source else ""), "descrip", "context"))
+        _keep_first(term, "context", "context_source", contexts)
         if not term.text:
             ctx.warn(element, "term without text; skipped" + (f" (its data: {term.note})" if term.note else ""),
                      "tbx-empty-term", where=where)

@@ -535,3 +535,12 @@ def test_not_a_review_file(root, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     assert "Error:" in run("import", broken, "-g", root, code=1).output
+
+
+def test_rows_are_tall_enough_for_their_wrapped_text():
+    from termbase.review import LINE_HEIGHT, MAX_ROW_HEIGHT, row_height
+
+    assert row_height(["short", ""], [20, 20]) == LINE_HEIGHT
+    assert row_height(["x" * 100, "y"], [11, 20]) == 10 * LINE_HEIGHT      # 100 characters, 10 a line
+    assert row_height(["a\nb\nc", ""], [20, 20]) == 3 * LINE_HEIGHT
+    assert row_height(["z" * 10_000], [10]) == MAX_ROW_HEIGHT

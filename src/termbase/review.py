@@ -285,6 +285,24 @@ class _Styles:
         return cell
 
 
+LINE_HEIGHT = 15          # points, the default row height
+MAX_ROW_HEIGHT = 409      # points, the largest a spreadsheet row may be
+
+
+def row_height(texts, widths) -> float:
+    """A row height (points) that shows every wrapped cell whole.
+
+    LibreOffice does not re-fit rows of an XLSX it opens, so wrapped text would overlap the
+    next row; the line count is estimated from the text length and the column width.
+    """
+    lines = 1
+    for text, width in zip(texts, widths):
+        if text:
+            usable = max(width - 1, 1)
+            lines = max(lines, sum(-(-len(part) // usable) or 1 for part in text.split("\n")))
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
+
+
 def _cell_text(values: dict, column: Field, concept: Concept) -> str:
     if column.kind == "id":
         return concept.id
@@ -335,7 +353,8 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
         dimension.hidden = column.kind == "fingerprint"
     setup_sheet(sheet, [(c.header, c.width) for c in columns])
     sheet.append([styles.cell(sheet, c.header, not c.editable, header=True) for c in columns])
-    for row in rows:
+    for number, row in enumerate(rows, 2):
+        sheet.row_dimensions[number].height = row_height(row, [c.width for c in columns])
         sheet.append([styles.cell(sheet, text, not column.editable, column.rtl) if text else None
                       for text, column in zip(row, columns)])
     finish_sheet(sheet, len(columns), len(rows) + 1)

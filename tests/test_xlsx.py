@@ -393,3 +393,23 @@ def test_text_an_xlsx_cannot_hold_is_refused_naming_the_concept():
     concept.note = "x" * 40_000
     with pytest.raises(TermbaseError, match="longer than an XLSX cell"):
         render(termbase)
+
+
+def test_formula_like_text_without_quote_prefix_is_flagged(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["source", "target"])
+    sheet.append(["hello", "مرحبا"])
+    for row, text in ((3, "=1+1"), (4, "+966 55")):
+        cell = sheet.cell(row=row, column=1, value=text)
+        cell.data_type = "s"                     # text, not a formula, but with no quote prefix
+        sheet.cell(row=row, column=2, value="نص")
+    path = tmp_path / "typed.xlsx"
+    workbook.save(path)
+    warnings = []
+    termbase = formats.read_file(path, warnings=warnings)
+    flagged = sorted(w.where for w in warnings if w.check == "xlsx-formula-text")
+    assert flagged == ["Sheet!A3", "Sheet!A4"]
+    assert {c.preferred_term("en").text for c in termbase} == {"hello", "=1+1", "+966 55"}

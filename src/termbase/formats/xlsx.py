@@ -629,6 +629,12 @@ def _phonetic_readings(data: bytes, name: str) -> dict:
 
 # --- reading: cells ------------------------------------------------------------------------
 
+def _quote_prefixed(cell) -> bool:
+    """Whether the cell is marked to show as text (the quote prefix our writer sets)."""
+    style = getattr(cell, "style_array", None) or getattr(cell, "_style", None)
+    return bool(style is not None and style.quotePrefix)
+
+
 class _Sheet:
     """Cell conversion and findings for one sheet being read."""
 
@@ -670,6 +676,9 @@ class _Sheet:
             value = text
         else:
             value = str(value)
+        if kind == "s" and needs_neutralising(value) and not _quote_prefixed(cell):
+            self.warn(cell, f"text {value[:40]!r} would be taken for a formula by a spreadsheet; kept as text",
+                      "xlsx-formula-text")
         stripped = value.strip()
         if stripped != value:
             self.warn(cell, "leading or trailing spaces trimmed", "xlsx-spaces")

@@ -86,6 +86,7 @@ BROKEN = [
     ("vocalized", good("vocalized", ar="النَّشْرَة"), 16, "vocalized-term"),
     ("control", good("control", en='"ctl\\x01 body"'), 10, "control-char"),
     ("tab", good("tab", en="tab\there"), 10, "spacing"),
+    ("url", good("url").replace("sources:\n", "external_references:\n- www.example.org\nsources:\n"), 5, "bad-url"),
     ("structure", good("structure").replace("    terms:\n    - text: structure term", "    terms: structure term\n    more:\n    - text: x"), 9, "bad-structure"),
     ("zz-duplicate", good("base", en="other body", ar="هيئة أخرى").replace("id: base", "id: zz-duplicate\nnote: copy").replace("id: zz-duplicate", "id: base"), 1, "duplicate-id"),
 ]

@@ -121,7 +121,16 @@ def check_definitions(concept: Concept, path: Path):
             yield Problem(("languages", tag, "definition"), "definition does not end with punctuation", "definition-punctuation", "warning")
 
 
-CONCEPT_CHECKS = [check_id, check_languages, check_preferred, check_terms, check_definitions]
+URL = re.compile(r"https?://[^\s/$.?#][^\s]*\Z")
+
+
+def check_urls(concept: Concept, path: Path):
+    for index, url in enumerate(concept.external_references):
+        if not URL.match(url):
+            yield Problem(("external_references", index), f"{url!r} is not an absolute http(s) URL", "bad-url", "warning")
+
+
+CONCEPT_CHECKS = [check_id, check_languages, check_preferred, check_terms, check_definitions, check_urls]
 
 
 # --- checks across the glossary ------------------------------------------------------------

@@ -70,3 +70,11 @@ def test_readme_quotes_current_stats():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     output = run("stats", "-g", ROOT / "glossary").stdout
     assert f"```\n{output}```" in readme, "README's stats block is stale: paste `termbase stats` into it"
+
+
+def test_no_bom_only_for_delimited_formats(tmp_path):
+    run("export", "--format", "csv", "--no-bom", "-o", tmp_path / "x.csv", "-g", ROOT / "glossary")
+    assert not (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    run("export", "--format", "po", "--no-bom", "-o", tmp_path / "x.po", "-g", ROOT / "glossary", code=2)
+    run("export", "--all", "--format", "po", code=2)
+    run("export", "--format", "po", "--check", code=2)

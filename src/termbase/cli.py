@@ -214,13 +214,6 @@ def fmt(glossary_path, check):
 
 # --- exchange -------------------------------------------------------------------------------
 
-def _write_options(fmt: str, tbx_version, no_bom) -> dict:
-    options = {}
-    if no_bom:
-        options["bom"] = False
-    return options
-
-
 @main.command()
 @click.option("-f", "--format", "fmt", type=click.Choice(list(formats.FORMATS)), help="output format")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="output file (default: exports/<standard name>)")
@@ -240,7 +233,9 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
         if fmt not in ("tbx", "tbx2"):
             raise UsageError("--tbx-version goes with --format tbx")
         fmt = "tbx2" if tbx_version == "2" else "tbx"
-    options = _write_options(fmt, tbx_version, no_bom)
+    if no_bom and fmt not in ("csv", "tsv"):
+        raise UsageError("--no-bom goes with --format csv or tsv")
+    options = {"bom": False} if no_bom else {}
     if fmt:
         target = output or exports_dir / formats.get(fmt).export_name
         if glossary_path.is_file():

@@ -26,6 +26,8 @@ class TermbaseError(Exception):
         return f"{location}: {self.where}" if self.where else location
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None and not self.where:
+            return self.message
         return f"{self.location()}: {self.message}"
 
 

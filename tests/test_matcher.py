@@ -131,3 +131,17 @@ def test_fast_path_finds_what_the_token_path_finds(line):
     slow = [(h.start, h.end, h.surface, [e.concept_id for e in h.entries]) for h in matcher._find_slow(line, None, 1)]
     assert fast == slow
     assert fast   # every tricky line holds a term
+
+
+def test_a_failed_longest_key_falls_back_locally():
+    """Lossy keys: `في` and the clitic-bearing term token `وفي` share a key, so the longest key fails
+    verification; the longest verified key at the same start wins, or the scan moves on a word."""
+    glossary = termbase(("science", None, [("علم", ())]), ("science-in", None, [("علم وفي", ())]),
+                        ("in-country", None, [("وفي بلد", ())]), ("country", None, [("بلد", ())]))
+    matcher = Matcher(glossary)
+    for line, expected in [("العلم في بلد", [("العلم", "science"), ("بلد", "country")]),
+                           ("في بلد وفي بلد ثم العلم وفي", [("بلد", "country"), ("وفي بلد", "in-country"),
+                                                          ("العلم وفي", "science-in")])]:
+        fast = [(h.surface, [e.concept_id for e in h.entries]) for h in matcher.find_line(line)]
+        slow = [(h.surface, [e.concept_id for e in h.entries]) for h in matcher._find_slow(line, None, 1)]
+        assert fast == slow == [(s, [c]) for s, c in expected]

@@ -320,6 +320,8 @@ class Matcher:
         self._fast_keys = _FastKeys()
         self._fast_verified: dict = {}
         self._ready = len(self.automaton) > 0
+        self._longest = max(map(len, group_of), default=0)
+        self._boundary_keys = any(BOUNDARY in key for key in group_of)
         if self._ready:
             self.automaton.make_automaton()
         self.groups = [tuple(g) for g in self.groups]
@@ -405,17 +407,26 @@ class Matcher:
                 if found is None:
                     found = verified[cache_key] = self._verify_chunks(
                         chunks[ordinal:ordinal + seps + 1], 0, gid, wanted)
-                if not found:   # the longest key failed verification: a shorter one may hold
-                    return self._fast_all_overlaps(line_map, verified, wanted, number)
-                position += sum(map(len, chunks[previous:ordinal])) + ordinal - previous
-                previous = ordinal
-                a, b = position + found[1], position + found[2]
-                hits.append(Hit(number, a, b, line[a:b], found[0]))
+                if found:
+                    position += sum(map(len, chunks[previous:ordinal])) + ordinal - previous
+                    previous = ordinal
+                    a, b = position + found[1], position + found[2]
+                    hits.append(Hit(number, a, b, line[a:b], found[0]))
+                    hit = True
+                else:
+                    hit = None
             else:
                 hit = self._fast_hit(line_map, ordinal, gid, seps, verified, wanted, number)
-                if hit is None:
+                if hit is not None:
+                    hits.append(hit)
+            if hit is None:   # the longest key failed verification: a shorter one may hold
+                if self._boundary_keys:   # keys with punctuation: the whole line, as `_find_slow` would
                     return self._fast_all_overlaps(line_map, verified, wanted, number)
-                hits.append(hit)
+                hit, end = self._fast_at(line_map, first, ordinal, verified, wanted, number)
+                if hit is not None:
+                    hits.append(hit)
+                # go on scanning after this hit, or from the next unit if no key here verifies
+                raw = self.automaton.iter_long(keys, first if hit is None else end + 1)
             for end, gid in raw:
                 break
             else:
@@ -432,6 +443,19 @@ class Matcher:
             return None
         a, b = line_map.offsets(ci, cj, found)
         return Hit(number, a, b, line_map.line[a:b], found[0])
+
+    def _fast_at(self, line_map, first, ordinal, verified, wanted, number):
+        """(Hit, key end) of the longest verified key whose first token starts at `first` in the
+        line key (unit `ordinal`), or (None, None): leftmost-longest over verified keys, locally."""
+        keys, groups, starts = line_map.keys, self.groups, []
+        for end, gid in self.automaton.iter(keys, first - 1, first - 1 + self._longest):
+            if end - groups[gid][0] + 2 == first:
+                starts.append((end, gid))
+        for end, gid in reversed(starts):   # longest first
+            hit = self._fast_hit(line_map, ordinal, gid, groups[gid][3], verified, wanted, number)
+            if hit is not None:
+                return hit, end
+        return None, None
 
     def _fast_all_overlaps(self, line_map, verified, wanted, number) -> list[Hit]:
         """Every verified key occurrence, then leftmost-longest among them (as `_all_overlaps`)."""

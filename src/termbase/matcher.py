@@ -372,8 +372,10 @@ class Matcher:
     def _find(self, line: str, wanted, number: int) -> list[Hit]:
         """The fast path: one `render_chunk` key per chunk, hits mapped back by counting SEP.
 
-        Lines it cannot map simply (a chunk with two words, irregular spacing, a key holding a
-        boundary) or whose longest hit fails verification go to `_find_slow`."""
+        Chunks with two words or irregular spacing are mapped through `_LineMap`; a hit whose key
+        holds a boundary sends the line to `_find_slow`. A longest hit that fails verification is
+        resolved where it stands (`_fast_at`), or, when some key holds a boundary, by re-verifying
+        every overlap of the line (`_fast_all_overlaps`)."""
         if not self._ready:
             return []
         chunks = line.split()

@@ -34,7 +34,7 @@ from . import arabic
 from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
-from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, _key, _Sheet, add_dropdowns, check_archive,
+from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
                            finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
@@ -473,12 +473,12 @@ def _header_index(languages) -> dict:
     """{normalized header: Field} for every column name a review sheet may have."""
     names = {}
     for column in review_fields(languages, languages):
-        names[_key(column.header)] = column
+        names[header_key(column.header)] = column
         if column.lang:
             suffix = column.header[len(language_name(column.lang)):]
-            names.setdefault(_key(column.lang + suffix), column)
-    names[_key("Comment")] = names[_key("Reviewer comment")]
-    names[_key("Concept ID")] = names[_key("ID")]
+            names.setdefault(header_key(column.lang + suffix), column)
+    names[header_key("Comment")] = names[header_key("Reviewer comment")]
+    names[header_key("Concept ID")] = names[header_key("ID")]
     return names
 
 
@@ -507,7 +507,7 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
             if BASE_SHEET in workbook.sheetnames:
                 base = _read_base(workbook[BASE_SHEET], base_findings)
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
-            reader = _Sheet(name, title, [])
+            reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
             grid = []
             for index, row in enumerate(workbook[title].iter_rows(), 1):
@@ -539,7 +539,7 @@ def _languages(glossary_languages, base) -> list:
 
 def _read_base(sheet, findings: ReviewFile) -> dict:
     base = {}
-    reader = _Sheet(findings.name, BASE_SHEET, [])
+    reader = SheetReader(findings.name, BASE_SHEET, [])
     for index, row in enumerate(sheet.iter_rows(), 1):
         if index == 1:
             continue
@@ -612,7 +612,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
                 if text is None:
                     continue
                 letter = _REF.match(ref).group(1)
-                column = index.get(_key(text))
+                column = index.get(header_key(text))
                 if column is None:
                     unknown[letter] = text
                 elif column.key in review.column_cells:

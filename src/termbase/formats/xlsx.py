@@ -117,7 +117,8 @@ TT_COLUMNS = {"location": "location", "source": "source", "target": "target", "i
 HEADER_COLUMNS = ["Field", "ID", "Value", "Date", "Publisher", "URL"]
 
 
-def _key(header: str) -> str:
+def header_key(header: str) -> str:
+    """A header compared loosely: case, spaces, underscores and hyphens ignored (`Concept ID` = `concept_id`)."""
     return re.sub(r"[\s_\-]+", "", header).lower()
 
 
@@ -635,7 +636,7 @@ def _quote_prefixed(cell) -> bool:
     return bool(style is not None and style.quotePrefix)
 
 
-class _Sheet:
+class SheetReader:
     """Cell conversion and findings for one sheet being read."""
 
     def __init__(self, name, title, warnings):
@@ -689,7 +690,7 @@ class _Sheet:
         return stripped
 
 
-def _rows(sheet, max_rows: int, reader: _Sheet):
+def _rows(sheet, max_rows: int, reader: SheetReader):
     for index, row in enumerate(sheet.iter_rows(), 1):
         if index > max_rows:
             raise TermbaseError(f"more than {max_rows} rows in sheet {reader.title!r}; refused", reader.name)
@@ -742,7 +743,7 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
             opened.close()
 
 
-def _header_map(row, reader: _Sheet):
+def _header_map(row, reader: SheetReader):
     headers = {}
     for cell in row:
         if getattr(cell, "value", None) is None:
@@ -757,18 +758,18 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
     titles = workbook.sheetnames
     termbase = None
     if HEADER_SHEET in titles:
-        termbase = _read_header_sheet(workbook[HEADER_SHEET], _Sheet(name, HEADER_SHEET, warnings), max_rows)
+        termbase = _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)
     if TERMS_SHEET in titles:
         for title in titles:
             if title not in (TERMS_SHEET, GLOSSARY_SHEET, HEADER_SHEET, README_SHEET):
                 warnings.append(Finding(name, None, "warning", f"sheet {title!r} is not read (only {TERMS_SHEET!r} "
                                         "and the header are)", "xlsx-sheet", where=f"{title}!A1"))
-        return _read_terms(workbook[TERMS_SHEET], _Sheet(name, TERMS_SHEET, warnings), termbase, readings, max_rows)
+        return _read_terms(workbook[TERMS_SHEET], SheetReader(name, TERMS_SHEET, warnings), termbase, readings, max_rows)
     for title in titles:
         sheet = workbook[title]
-        reader = _Sheet(name, title, warnings)
+        reader = SheetReader(name, title, warnings)
         first = next(iter(sheet.iter_rows(max_row=1)), ())
-        keys = {_key(h) for h, _ in _header_map(first, reader).values()}
+        keys = {header_key(h) for h, _ in _header_map(first, reader).values()}
         if {"source", "target"} <= keys or ("source" in keys and keys <= set(TT_COLUMNS) | {"source"}):
             return _read_tt(sheet, reader, readings, source_lang, target_lang, max_rows)
         if "term" in keys or "conceptid" in keys:
@@ -777,12 +778,12 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
                         "(Concept ID, Language, Term … or source, target …)", name)
 
 
-def _read_header_sheet(sheet, reader: _Sheet, max_rows) -> Termbase:
+def _read_header_sheet(sheet, reader: SheetReader, max_rows) -> Termbase:
     termbase = Termbase(languages=[])
     columns = {}
     for index, row in _rows(sheet, max_rows, reader):
         if index == 1:
-            columns = {_key(h): col for col, (h, _) in _header_map(row, reader).items()}
+            columns = {header_key(h): col for col, (h, _) in _header_map(row, reader).items()}
             continue
         values = {}
         for cell in row:
@@ -823,7 +824,7 @@ class _Pending:
     extra: list          # note lines from unknown columns and unmappable values
 
 
-def _parse(column: Column, text, reader: _Sheet, ref):
+def _parse(column: Column, text, reader: SheetReader, ref):
     """Parse a cell's text for `column`; returns (value, ok)."""
     if text is None:
         return ([] if column.kind == "list" else None if column.kind in ("vocab", "date") else ""), True
@@ -846,7 +847,7 @@ def _parse(column: Column, text, reader: _Sheet, ref):
     return text, True
 
 
-def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase:
+def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Termbase:
     from openpyxl.utils import get_column_letter
 
     if termbase is None:
@@ -857,7 +858,7 @@ def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase
     for index, row in _rows(sheet, max_rows, reader):
         if index == 1:
             for col, (header, ref) in _header_map(row, reader).items():
-                canonical = _ALIASES.get(_key(header))
+                canonical = _ALIASES.get(header_key(header))
                 if canonical and canonical not in columns.values():
                     columns[col] = canonical
                 else:
@@ -899,7 +900,7 @@ def _read_terms(sheet, reader: _Sheet, termbase, readings, max_rows) -> Termbase
     return termbase
 
 
-def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index):
+def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, index):
     id_text, id_ref = values.get("Concept ID", (None, f"A{index}"))
     term_text = values.get("Term", (None, None))[0]
     if id_text is None:
@@ -978,7 +979,7 @@ def _add_row(termbase, pending, values, unknown, reader: _Sheet, readings, index
     section.terms.append(term)
 
 
-def _read_tt(sheet, reader: _Sheet, readings, source_lang, target_lang, max_rows) -> Termbase:
+def _read_tt(sheet, reader: SheetReader, readings, source_lang, target_lang, max_rows) -> Termbase:
     """A Translate Toolkit / Weblate sheet: one concept per row, source and target terms."""
     source_lang, target_lang = check_language_tag(source_lang), check_language_tag(target_lang)
     termbase = Termbase(languages=[source_lang, target_lang])
@@ -986,7 +987,7 @@ def _read_tt(sheet, reader: _Sheet, readings, source_lang, target_lang, max_rows
     for index, row in _rows(sheet, max_rows, reader):
         if index == 1:
             for col, (header, ref) in _header_map(row, reader).items():
-                key = _key(header)
+                key = header_key(header)
                 if key in TT_COLUMNS and key not in columns.values():
                     columns[col] = key
                 else:

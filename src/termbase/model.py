@@ -29,7 +29,7 @@ class Vocabulary(str, Enum):
         if isinstance(value, cls) or value is None:
             return value
         text = value if isinstance(value, str) else str(value)
-        member = spellings(cls).get(text) or spellings(cls).get(_squash(text))
+        member = spellings(cls).get(text) or spellings(cls).get(loose_key(text))
         if member is None:
             raise ValueError(f"{value!r} is not a {cls.label()}; expected one of: {', '.join(cls.values())}")
         return member
@@ -91,7 +91,8 @@ class ReviewStatus(Vocabulary):
     APPROVED = "approved"
 
 
-def _squash(text: str) -> str:
+def loose_key(text: str) -> str:
+    """Text compared loosely: case, spaces, underscores and hyphens ignored (`Full form` = `fullForm`)."""
     return re.sub(r"[\s_-]+", "", text).lower()
 
 
@@ -104,7 +105,7 @@ def spellings(cls) -> dict:
         if cls is AdministrativeStatus:
             names.append(member.short)
         for spelling in names:
-            table[spelling] = table[_squash(spelling)] = member
+            table[spelling] = table[loose_key(spelling)] = member
     return table
 
 

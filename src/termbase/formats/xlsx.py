@@ -39,7 +39,7 @@ from functools import lru_cache
 from ..errors import Finding, TermbaseError
 from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
-                     check_language_tag, primary_language, unique_id)
+                     check_language_tag, loose_key, primary_language, unique_id)
 
 TERMS_SHEET = "Terms"
 GLOSSARY_SHEET = "Glossary"
@@ -117,9 +117,7 @@ TT_COLUMNS = {"location": "location", "source": "source", "target": "target", "i
 HEADER_COLUMNS = ["Field", "ID", "Value", "Date", "Publisher", "URL"]
 
 
-def header_key(header: str) -> str:
-    """A header compared loosely: case, spaces, underscores and hyphens ignored (`Concept ID` = `concept_id`)."""
-    return re.sub(r"[\s_\-]+", "", header).lower()
+header_key = loose_key   # `Concept ID` = `concept_id`
 
 
 _ALIASES = {"conceptid": "Concept ID", "concept": "Concept ID", "lang": "Language", "language": "Language",

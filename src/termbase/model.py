@@ -263,5 +263,11 @@ class Termbase:
         return len(self.concepts)
 
 
+def add_note(obj, text: str) -> None:
+    """Append a line to the note of a concept, language section or term (nothing for empty text)."""
+    if text:
+        obj.note = f"{obj.note}\n{text}" if obj.note else text
+
+
 def field_names(cls) -> list[str]:
     return [f.name for f in fields(cls)]

@@ -39,7 +39,7 @@ from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdown
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
-from .model import (AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, TermType,
+from .model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, TermType,
                     Termbase, check_language_tag, primary_language, unique_id)
 from .validate import (CONCEPT_CHECKS, check_cross_references, check_sources, check_subject_fields,
                        check_text, duplicate_preferred, validate_termbase)
@@ -951,7 +951,7 @@ def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> N
                                  "set because reviewer changes were accepted", "review_status"))
         concept.review_status = ReviewStatus.REVIEWED
     if comment:
-        concept.note = _append(concept.note, _comment_line(comment, options))
+        add_note(concept, _comment_line(comment, options))
         result.items.append(Item("Reviewer comment", "applied", None, None, comment, _cell(review, row, "comment"),
                                  "added to the concept note", "comment"))
     concept.modified = options.today
@@ -1020,10 +1020,6 @@ def other_order(theirs: dict, ours: dict) -> dict:
 def _comment_line(comment: str, options: _Options) -> str:
     who = f"{options.reviewer}, " if options.reviewer else ""
     return f"Review comment ({who}{options.today.isoformat()}): {comment}"
-
-
-def _append(note: str, line: str) -> str:
-    return f"{note}\n{line}" if note else line
 
 
 class _CellError(Exception):
@@ -1157,7 +1153,7 @@ def _new_concept(plan: Plan, glossary: Termbase, row: Row, concept_id, options: 
         return
     concept.review_status = ReviewStatus.DRAFT
     if row.comment:
-        concept.note = _append(concept.note, _comment_line(row.comment, options))
+        add_note(concept, _comment_line(row.comment, options))
     result = ConceptResult(concept_id, row.number, "added", message="new draft concept")
     for key, value in values.items():
         result.items.append(Item(_label(key), "applied", None, None, value, _cell(review, row, key), key=key))

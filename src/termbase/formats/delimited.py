@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Finding, TermbaseError
-from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech, ReviewStatus,
+from ..model import (add_note, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech, ReviewStatus,
                      Term, TermType, Termbase, check_language_tag, unique_id)
 
 DIALECTS = ("csv", "tsv", "omegat")
@@ -360,10 +360,6 @@ def _records(text: str, dialect: str):
         start = reader.line_num + 1
 
 
-def _append_note(obj, text: str) -> None:
-    obj.note = f"{obj.note}\n{text}" if obj.note else text
-
-
 def read(source, warnings: list | None = None, dialect: str = "csv", source_lang: str = "en",
          target_lang: str = "ar", **options) -> Termbase:
     """Read a CSV, TSV or OmegaT table (a path or binary stream) into a Termbase."""
@@ -458,7 +454,7 @@ def _read_row(state: _Reader, columns, cells, line: int, row: int) -> None:
     for index, value in values.items():
         column = columns[index]
         if column.level == "unmapped":
-            _append_note(concept, f"{column.name}: {value}")
+            add_note(concept, f"{column.name}: {value}")
             continue
         if column.attr == "id" or (column.level == "term" and column.attr == "text"):
             continue
@@ -472,16 +468,16 @@ def _read_row(state: _Reader, columns, cells, line: int, row: int) -> None:
             if target is None:
                 state.warn(line, f"{column.name} given without a term; kept in the note", "table-orphan",
                            column=index + 1, where=f"cell {_column_letter(index)}{row}")
-                _append_note(concept, f"{column.name}: {value}")
+                add_note(concept, f"{column.name}: {value}")
                 continue
         if converted is None:
-            _append_note(target, f"{column.name}: {value}")
+            add_note(target, f"{column.name}: {value}")
             continue
         current = getattr(target, column.attr)
         if current and current != converted and not first and column.level != "term":
             state.warn(line, f"{column.name} differs from the concept's first row; first value kept, this one in the note",
                        "table-conflict", column=index + 1, where=f"cell {_column_letter(index)}{row}")
-            _append_note(target, f"{column.name}: {value}")
+            add_note(target, f"{column.name}: {value}")
             continue
         setattr(target, column.attr, converted)
 

@@ -48,7 +48,7 @@ from pathlib import Path
 import polib
 
 from ..errors import Finding, TermbaseError
-from ..model import (AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
+from ..model import (add_note, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Term, Termbase, TermType, Vocabulary, check_language_tag, primary_language)
 from ..model import unique_id
 from .delimited import field_text, parse_field
@@ -312,16 +312,16 @@ class _Entry:
             concept.review_status = ReviewStatus.DRAFT
         other_flags = [f for f in entry.flags if f != "fuzzy"]
         if other_flags:
-            _append_note(concept, f"flags: {', '.join(other_flags)}")
+            add_note(concept, f"flags: {', '.join(other_flags)}")
         for path, line in entry.occurrences:
             if line:
-                _append_note(concept, f"reference: {path}:{line}")
+                add_note(concept, f"reference: {path}:{line}")
             else:
                 concept.sources.append(path)
         if entry.tcomment:
-            _append_note(concept, entry.tcomment)
+            add_note(concept, entry.tcomment)
         if entry.msgctxt is not None and entry.msgctxt != concept_id:
-            _append_note(concept, f"msgctxt: {entry.msgctxt}")
+            add_note(concept, f"msgctxt: {entry.msgctxt}")
         concept.languages = {tag: s for tag, s in sections.items() if s.terms or s.definition or s.definition_source or s.note}
         return concept
 
@@ -353,7 +353,7 @@ class _Entry:
             parsed = parse_field(kind, value)
         except ValueError as error:
             self.warn(f"{error}; comment line kept in the note", "po-comment")
-            return _append_note(concept, line)
+            return add_note(concept, line)
         if kind is list:
             getattr(obj, attr).extend(parsed)
         else:
@@ -362,11 +362,7 @@ class _Entry:
 
     def unknown(self, line, concept) -> None:
         self.warn(f"comment line not understood, kept in the note: {line[:60]!r}", "po-comment")
-        _append_note(concept, line)
-
-
-def _append_note(obj, text: str) -> None:
-    obj.note = f"{obj.note}\n{text}" if obj.note else text
+        add_note(concept, line)
 
 
 def read(source, warnings: list | None = None, source_lang: str | None = None,

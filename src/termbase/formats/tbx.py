@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from lxml import etree
 
 from ..errors import Finding, TermbaseError
-from ..model import (AdministrativeStatus, CONCEPT_ID, Concept, Gender, LangSection, Number, PartOfSpeech,
+from ..model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Source, Term, TermType, Termbase, check_language_tag, slugify)
 
 NS = "urn:iso:std:iso:30042:ed-2"
@@ -423,12 +423,7 @@ def _keep_first(obj, field_name: str, source_field: str, found: list) -> None:
             setattr(obj, field_name, text)
             setattr(obj, source_field, source)
         elif text != getattr(obj, field_name):
-            _add_note(obj, _describe(child, text + (f" (source: {source})" if source else ""), "descrip", field_name))
-
-
-def _add_note(obj, text: str) -> None:
-    if text:
-        obj.note = f"{obj.note}\n{text}" if obj.note else text
+            add_note(obj, _describe(child, text + (f" (source: {source})" if source else ""), "descrip", field_name))
 
 
 class _LazySetters:
@@ -453,7 +448,7 @@ class _EntryReader:
 
     def unmapped(self, obj, element, kind, type_, where, text=None):
         text = self.ctx.text(element) if text is None else text
-        _add_note(obj, _describe(element, text, kind, type_))
+        add_note(obj, _describe(element, text, kind, type_))
         self.ctx.warn(element, f"<{kind}{' type=' + repr(type_) if type_ else ''}> has no place in the model; kept in the note",
                       where=where)
 
@@ -466,7 +461,7 @@ class _EntryReader:
                 setter(value)
                 return
         from_ = element.get("from")
-        _add_note(obj, f"[note from={from_}] {text}" if from_ else text)
+        add_note(obj, f"[note from={from_}] {text}" if from_ else text)
 
     def concept(self, entry) -> Concept | None:
         ctx = self.ctx
@@ -476,7 +471,7 @@ class _EntryReader:
         entry_lang = entry.get("{http://www.w3.org/XML/1998/namespace}lang") or ctx.doc_lang
         loose_definitions = []
         setters = _LazySetters(lambda: {
-            "note": lambda v: _add_note(concept, v),
+            "note": lambda v: add_note(concept, v),
             "reviewStatus": lambda v: self.vocabulary(concept, "review_status", ReviewStatus, v, entry, where),
             "crossReference": concept.cross_references.append,
             "externalCrossReference": concept.external_references.append,
@@ -517,7 +512,7 @@ class _EntryReader:
         if section is not None and not section.definition:
             section.definition, section.definition_source = text, source
         else:
-            _add_note(concept, _describe(element, text + (f" (source: {source})" if source else ""), "descrip", "definition"))
+            add_note(concept, _describe(element, text + (f" (source: {source})" if source else ""), "descrip", "definition"))
 
     def group(self, obj, group, where, slots: dict):
         """descripGrp: its descrip (a slot we map, or unmapped) with its admin source and extras."""
@@ -552,7 +547,7 @@ class _EntryReader:
                     date = _dt.date.fromisoformat(value[:10])
                 except ValueError:
                     ctx.warn(child, f"date {value!r} is not ISO 8601; kept in the note", "tbx-bad-value", where=where)
-                    _add_note(concept, f"[date] {value}")
+                    add_note(concept, f"[date] {value}")
             elif name == "transacNote" and type_ == "responsibility":
                 by = ctx.text(child)
             elif name:
@@ -583,7 +578,7 @@ class _EntryReader:
         while candidate in ctx.seen_ids:
             candidate, number = f"{base}-{number}", number + 1
         if raw_id and candidate != (ours or raw_id):
-            _add_note(concept, f"[tbx id={raw_id}]")
+            add_note(concept, f"[tbx id={raw_id}]")
             if candidate != slugify(raw_id):
                 ctx.warn(entry, f"id {raw_id!r} is used before; this entry became {candidate!r}", "tbx-duplicate-id",
                          where=f"entry {raw_id}")
@@ -618,7 +613,7 @@ class _EntryReader:
         if section is None:
             section = concept.languages[tag] = LangSection(lang=tag)
         definitions = []
-        setters = _LazySetters(lambda: {"note": lambda v: _add_note(section, v),
+        setters = _LazySetters(lambda: {"note": lambda v: add_note(section, v),
                                         "definitionSource": lambda v: setattr(section, "definition_source", v)})
         for child in element:
             kind, type_ = ctx.local(child)
@@ -642,7 +637,7 @@ class _EntryReader:
         contexts = []
         overrides = {}
         setters = _LazySetters(lambda: {
-            "note": lambda v: _add_note(term, v),
+            "note": lambda v: add_note(term, v),
             "grammaticalNumber": lambda v: overrides.__setitem__("number", v),
             "partOfSpeech": lambda v: overrides.__setitem__("partOfSpeech", v),
             "form": term.forms.append,
@@ -662,7 +657,7 @@ class _EntryReader:
                 elif kind == "termNote" and type_ in TERM_NOTES:
                     value = ctx.text(child)
                     if not self.vocabulary(term, TERM_FIELDS[type_], TERM_NOTES[type_], value, child, where):
-                        _add_note(term, _describe(child, value, "termNote", type_))
+                        add_note(term, _describe(child, value, "termNote", type_))
                 elif kind == "termNote" and type_ == "geographicalUsage":
                     term.geographical_usage = ctx.text(child)
                 elif kind == "descrip" and type_ == "context":

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import Finding, TermbaseError
-from ..model import (CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
+from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
                      check_language_tag, loose_key, primary_language, unique_id)
 
@@ -695,10 +695,6 @@ def _rows(sheet, max_rows: int, reader: SheetReader):
         yield index, row
 
 
-def _append(note: str, line: str) -> str:
-    return f"{note}\n{line}" if note else line
-
-
 def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
          max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Termbase:
     """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet."""
@@ -887,7 +883,7 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
     for item in pending.values():
         concept = item.concept
         for line in item.extra:
-            concept.note = _append(concept.note, line)
+            add_note(concept, line)
         termbase.add(concept)
         if not known_languages:
             for tag in concept.languages:
@@ -969,10 +965,10 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
         else:
             kept.append(f"{column.header}: {text}")
     for line in kept:
-        term.note = _append(term.note, line)
+        add_note(term, line)
     reading = readings.get(term_text) if readings else None
     if reading:
-        term.note = _append(term.note, f"reading: {reading}")
+        add_note(term, f"reading: {reading}")
         reader.warn(values["Term"][1], f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
     section.terms.append(term)
 
@@ -1024,9 +1020,9 @@ def _read_tt(sheet, reader: SheetReader, readings, source_lang, target_lang, max
                 extra.append(f"fuzzy: {fuzzy}")
         for key in ("location", "context", "translatorcomments", "developercomments"):
             if key in values:
-                concept.note = _append(concept.note, f"{TT_COLUMNS[key]}: {values[key][0]}")
+                add_note(concept, f"{TT_COLUMNS[key]}: {values[key][0]}")
         for line in extra:
-            concept.note = _append(concept.note, line)
+            add_note(concept, line)
         for key, tag in (("source", source_lang), ("target", target_lang)):
             if key not in values:
                 continue

@@ -7,7 +7,6 @@ unit's own target counts (never `alt-trans`). XML is parsed without entities, DT
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .fileio import decode_text
 from .errors import TermbaseError
 from .formats import MAX_INPUT_BYTES
 from .model import check_language_tag
@@ -305,14 +305,7 @@ def _read_tmx(path, raw, source_lang, target_lang) -> Bilingual:
 # --- CSV -------------------------------------------------------------------------------------
 
 def _decode(path, raw: bytes) -> str:
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if raw.startswith(bom):
-            return raw.decode(codec)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise TermbaseError(f"not UTF-8 (byte 0x{raw[error.start]:02x})", path, line) from None
+    return decode_text(raw, path)
 
 
 def _is_language_header(cell: str) -> bool:

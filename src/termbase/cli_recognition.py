@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .cli_common import emit_json, glossary_option, json_option, load_termbase
-from .errors import TermbaseError
+from .fileio import decode_text
 from .model import Termbase, primary_language
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -23,12 +23,7 @@ def read_text(path: Path) -> str:
     """A UTF-8 text file (BOM allowed); a bad byte is an error naming its line."""
     from . import bilingual as bilingual_module
 
-    raw = bilingual_module._read_bytes(path)
-    try:
-        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise TermbaseError(f"not UTF-8 (byte 0x{raw[error.start]:02x})", path, line) from None
+    return decode_text(bilingual_module._read_bytes(path), path).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _other_language(termbase: Termbase, concept, lang: str) -> str:

@@ -92,3 +92,23 @@ def read_head(path, size: int = 4096) -> bytes:
             return handle.read(size)
     except OSError as error:
         raise TermbaseError(f"cannot read: {error.strerror}", path) from None
+
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode_text(raw: bytes, path=None, encoding: str = "utf-8", utf16: bool = True) -> str:
+    """A file's text: in its BOM's encoding if it has one (UTF-8; UTF-16 LE/BE unless `utf16` is
+    false), else in `encoding`. A byte that does not decode is a TermbaseError naming its line."""
+    from .errors import TermbaseError
+
+    for bom, codec in BOMS if utf16 else BOMS[:1]:
+        if raw.startswith(bom):
+            raw, encoding = raw[len(bom):], codec
+            break
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].decode(encoding, "replace").count("\n") + 1
+        raise TermbaseError(f"not {encoding.upper()}: byte 0x{raw[error.start]:02x} cannot be decoded; "
+                            "save the file as UTF-8", path, line) from None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 from .errors import TermbaseError
-from .fileio import replace_all_atomic, write_bytes_atomic
+from .fileio import decode_text, replace_all_atomic, write_bytes_atomic
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
 
@@ -313,14 +313,7 @@ def _load_text(text: str, path):
 
 def parse_yaml(raw: bytes, path) -> object:
     """Decode and parse one YAML file; errors name the file, line and column."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
-        raise TermbaseError(f"not UTF-8 (byte 0x{raw[error.start]:02x})", path, line) from None
-    return _load_text(text, path)
+    return _load_text(decode_text(raw, path, utf16=False), path)
 
 
 def locate(raw: bytes, keypath: tuple) -> int | None:

@@ -49,6 +49,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fileio import decode_text
 from ..errors import Finding, TermbaseError
 from ..model import (add_note, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech, ReviewStatus,
                      Term, TermType, Termbase, check_language_tag, unique_id)
@@ -112,19 +113,7 @@ def unneutralize(cell: str) -> str:
 
 def decode(raw: bytes, path=None) -> str:
     """Text of a table file: by BOM (UTF-8, UTF-16 LE/BE), else strict UTF-8."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if raw.startswith(bom):
-            raw = raw[len(bom):]
-            break
-    else:
-        codec = "utf-8"
-    try:
-        return raw.decode(codec)
-    except UnicodeDecodeError as error:
-        line = raw[:error.start].decode(codec, "replace").count("\n") + 1
-        raise TermbaseError(f"not {codec.upper()}: byte 0x{raw[error.start]:02x} cannot be decoded; "
-                            f"save the file as UTF-8", path, line) from None
+    return decode_text(raw, path)
 
 
 def _read_bytes(source) -> tuple[bytes, str | None]:

@@ -78,3 +78,11 @@ def test_no_bom_only_for_delimited_formats(tmp_path):
     run("export", "--format", "po", "--no-bom", "-o", tmp_path / "x.po", "-g", ROOT / "glossary", code=2)
     run("export", "--all", "--format", "po", code=2)
     run("export", "--format", "po", "--check", code=2)
+
+
+def test_add_refuses_a_concept_validate_would_reject(tmp_path):
+    root = tmp_path / "g"
+    run("init", root)
+    for en, ar in (("   ", "النشرة"), ("Notice", " "), ("Notice", "abc"), ("Notice", "النشرة\x07")):
+        run("add", "x", "--en", en, "--ar", ar, "-g", root, code=1)
+    assert not list((root / "concepts").iterdir())

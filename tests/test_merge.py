@@ -123,3 +123,17 @@ def test_import_cleans_and_reports_invisible_characters_and_presentation_forms(g
     assert imported.preferred_term("en").text == "Red Notice"
     assert imported.preferred_term("ar").text == "نشرة حمراء"
     assert not [f for f in validate.validate(glossary_copy) if f.path.endswith("red-notice.yaml")]
+
+
+@pytest.mark.parametrize("ar, subject, fmt", [("abc", None, "tbx"), ("نشرة", "no-such-subject", "tbx"),
+                                              ("نشرة  حمراء", None, "csv")])
+def test_import_refuses_what_validate_would_reject(glossary_copy, tmp_path, ar, subject, fmt):
+    """Every error `termbase validate` reports in a concept file stops the import first."""
+    new = concept("red-notice", "Red Notice", ar)
+    if subject:
+        new.subject_fields = [subject]
+    before = snapshot(glossary_copy)
+    result = run("import", tbx_file(tmp_path, new, fmt=fmt), "-g", glossary_copy, code=1)
+    assert "nothing was written" in result.output
+    assert snapshot(glossary_copy) == before
+    assert not [f for f in validate.validate(glossary_copy) if f.severity == "error"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import arabic
 from .errors import Finding, TermbaseError
-from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, header_from_dict,
+from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
                        locate, parse_yaml)
 from .model import CONCEPT_ID, AdministrativeStatus, Concept, Termbase, TermType, check_language_tag
 
@@ -251,13 +251,18 @@ def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None)
     With `only` (concept ids), just those concepts are checked: an import answers for what it changes.
     """
     findings = []
+    ids = set(termbase.concepts)
     for concept in termbase:
         if only is not None and concept.id not in only:
             continue
+        data = concept_to_dict(concept)
         problems = []
-        for check in (check_id, check_languages, check_preferred):
+        concept_from_dict(data, problems)      # what reading the written file back would report (an empty term…)
+        problems += check_text(data)
+        for check in CONCEPT_CHECKS:
             problems += check(concept, Path(f"{concept.id}.yaml"))
-        problems += check_cross_references(concept, set(termbase.concepts))
+        problems += check_subject_fields(concept, termbase)
+        problems += check_cross_references(concept, ids)
         for problem in problems:
             findings.append(Finding(origin, None, problem.severity, f"concept {concept.id}: {problem.message}", problem.check))
     for concept_id, problems in duplicate_preferred(termbase.concepts).items():

@@ -200,3 +200,22 @@ def test_glossary_module_sample_reports_the_spelling_deviation(shared):
         ("warning", "1/1", "'alter ego' is not the approved spelling 'alter-ego' (doppelganger)")]
     hits = CliRunner().invoke(main, ["find", str(path), "-g", "-"])  # no glossary: a clean usage error, no traceback
     assert hits.exit_code != 0 and "Traceback" not in hits.output
+
+
+XLIFF1_BODY = ('<file source-language="en" target-language="ar"><body><trans-unit id="1"><source>Green Notice</source>'
+               '<target>x</target></trans-unit></body></file></xliff>\n')
+
+
+@pytest.mark.parametrize("namespace", ["", ' xmlns="urn:oasis:names:tc:xliff:document:1.1"'])
+def test_xliff_1_without_the_1_2_namespace_is_read(tmp_path, namespace):
+    path = tmp_path / "old.xlf"
+    path.write_text(f'<?xml version="1.0"?>\n<xliff version="1.1"{namespace}>\n' + XLIFF1_BODY, encoding="utf-8")
+    assert [(s.source, s.target, s.line) for s in bilingual.read(path).segments] == [("Green Notice", "x", 3)]
+
+
+def test_xliff_in_an_unknown_namespace_is_an_error(glossary_dir, tmp_path):
+    path = tmp_path / "odd.xlf"
+    path.write_text('<?xml version="1.0"?>\n<xliff version="1.2" xmlns="urn:wrong">\n' + XLIFF1_BODY, encoding="utf-8")
+    for command in ("check", "find"):
+        result = CliRunner().invoke(main, [command, str(path), "-g", str(glossary_dir)])
+        assert result.exit_code == 1 and "odd.xlf:2: " in result.output and "urn:wrong" in result.output

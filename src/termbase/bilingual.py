@@ -21,6 +21,7 @@ from .model import check_language_tag
 
 XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF20 = "urn:oasis:names:tc:xliff:document:2.0"
+XLIFF1_NAMESPACES = {None, "urn:oasis:names:tc:xliff:document:1.1", XLIFF12}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODE_ELEMENTS_12 = {"ph", "bpt", "ept", "it", "sub"}
 CODE_ELEMENTS_TMX = {"bpt", "ept", "it", "ph", "ut", "sub"}
@@ -191,26 +192,31 @@ def _read_xliff(path, raw, source_lang, target_lang) -> Bilingual:
     root = parse_xml(path, raw)
     namespace = etree.QName(root).namespace
     version = root.get("version", "")
-    if namespace == XLIFF20 or version.startswith("2"):
+    if namespace == XLIFF20:
         return _read_xliff20(path, root, source_lang, target_lang)
+    if namespace not in XLIFF1_NAMESPACES or version.startswith("2"):
+        raise TermbaseError(f"<xliff version={version!r}> in namespace {namespace!r}: expected XLIFF 1.2 ({XLIFF12}) "
+                            f"or 2.0 ({XLIFF20})", path, root.sourceline)
     return _read_xliff12(path, root, source_lang, target_lang)
 
 
 def _read_xliff12(path, root, source_lang, target_lang) -> Bilingual:
-    ns = {"x": XLIFF12}
+    """XLIFF 1.2, and 1.0/1.1 (the same elements, in their own namespace or none)."""
+    namespace = etree.QName(root).namespace
+    prefix = f"{{{namespace}}}" if namespace else ""
     result = Bilingual(str(path), "xliff-1.2", source_lang or "", target_lang or "")
-    for file_element in root.iter(f"{{{XLIFF12}}}file"):
+    for file_element in root.iter(f"{prefix}file"):
         file_source = source_lang or _lang(file_element.get("source-language"))
         file_target = target_lang or _lang(file_element.get("target-language"))
         result.source_lang = result.source_lang or file_source
         result.target_lang = result.target_lang or file_target
-        for unit in file_element.iter(f"{{{XLIFF12}}}trans-unit"):
+        for unit in file_element.iter(f"{prefix}trans-unit"):
             if unit.get("translate") == "no":
                 continue
-            source = unit.find("x:source", ns)
+            source = unit.find(f"{prefix}source")
             if source is None:
                 continue
-            target = unit.find("x:target", ns)   # the unit's own target, never alt-trans/target
+            target = unit.find(f"{prefix}target")   # the unit's own target, never alt-trans/target
             target_text = inline_text(target, CODE_ELEMENTS_12) if target is not None else ""
             state_attr = target.get("state", "") if target is not None else ""
             if not target_text.strip() or state_attr in UNTRANSLATED_12:

@@ -86,3 +86,12 @@ def test_add_refuses_a_concept_validate_would_reject(tmp_path):
     for en, ar in (("   ", "النشرة"), ("Notice", " "), ("Notice", "abc"), ("Notice", "النشرة\x07")):
         run("add", "x", "--en", en, "--ar", ar, "-g", root, code=1)
     assert not list((root / "concepts").iterdir())
+
+
+def test_unwritable_export_target_is_named_in_the_error(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    for target in (tmp_path, tmp_path / "a-file" / "x.tbx"):
+        for fmt in ("tbx", "xlsx"):
+            result = run("export", "--format", fmt, "-o", target, "-g", ROOT / "glossary", code=1)
+            assert f"Error: {target}: cannot write" in result.output and ".tmp" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

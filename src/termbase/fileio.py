@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -30,12 +31,24 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def _stage(path: Path) -> tuple[int, str]:
+    """A temp file beside `path` (its folder created); an OSError is a TermbaseError naming `path`."""
+    from .errors import TermbaseError
+
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _temp_beside(path)
+    except OSError as error:
+        raise TermbaseError(f"cannot write: {error.strerror or error}", path) from None
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode: str = "wb", **kwargs):
     """Open a temp file beside `path`; on success it replaces `path`, on error `path` is untouched."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_beside(path)
+    fd, tmp = _stage(path)
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -63,8 +76,7 @@ def replace_all_atomic(files: dict, remove=()) -> None:
     try:
         for path, data in files.items():
             path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = _temp_beside(path)
+            fd, tmp = _stage(path)
             staged.append((tmp, path))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

@@ -64,3 +64,10 @@ def test_unrelated_query_finds_nothing():
     assert search.search(small(), "zebra crossing") == []
     result = CliRunner().invoke(main, ["search", "zebra crossing", "-g", str(ROOT / "glossary")])
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("args", [["green", "--limit", "-1"], ["green", "--limit", "0"], ["", "--limit", "5"], ["  "]])
+def test_a_meaningless_limit_or_empty_query_is_a_usage_error(args):
+    result = CliRunner().invoke(main, ["search", *args, "-g", str(ROOT / "glossary")])
+    assert result.exit_code == 2, result.output
+    assert not result.stdout

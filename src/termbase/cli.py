@@ -123,12 +123,14 @@ def list_concepts(glossary_path, subject, review, as_json):
 @main.command()
 @click.argument("query")
 @glossary_option()
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @json_option
 def search(query, glossary_path, limit, as_json):
     """Find concepts by term, acronym or definition (Arabic-aware)."""
     from . import search as search_module
 
+    if not query.strip():
+        raise UsageError("give a search query (it is empty)")
     termbase = load_termbase(glossary_path)
     hits = search_module.search(termbase, query, limit=limit)
     if as_json:

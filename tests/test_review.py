@@ -544,3 +544,18 @@ def test_rows_are_tall_enough_for_their_wrapped_text():
     assert row_height(["x" * 100, "y"], [11, 20]) == 10 * LINE_HEIGHT      # 100 characters, 10 a line
     assert row_height(["a\nb\nc", ""], [20, 20]) == 3 * LINE_HEIGHT
     assert row_height(["z" * 10_000], [10]) == MAX_ROW_HEIGHT
+
+
+def test_merged_cells_are_an_error_not_a_cleared_value(root):
+    """Merging keeps only the top-left value: the others would import as deleted by the reviewer."""
+    path = export(root)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Review"]
+    headers = {cell.value: cell.column_letter for cell in sheet[1]}
+    span = f"{headers['English definition']}2:{headers['Arabic definition']}2"
+    sheet.merge_cells(span)
+    workbook.save(path)
+    before = snapshot(root)
+    result = run("import", path, "-g", root, code=1)
+    assert f"Review!{span}: error:" in result.output and "merged" in result.output
+    assert snapshot(root) == before

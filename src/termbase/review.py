@@ -35,7 +35,7 @@ from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
-                           finish_sheet, is_rtl_language, language_name, needs_neutralising,
+                           finish_sheet, is_rtl_language, language_name, merged_ranges, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
@@ -516,6 +516,9 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
                 grid.append([(cell.coordinate, cell) for cell in row if getattr(cell, "value", None) is not None])
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
+            for span in merged_ranges(workbook[title], name):
+                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
+                             "cleared; unmerge them", "merged-cells")
 
             def text(cell, ref):
                 try:

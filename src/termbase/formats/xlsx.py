@@ -626,6 +626,23 @@ def _phonetic_readings(data: bytes, name: str) -> dict:
     return readings
 
 
+def merged_ranges(sheet, name: str) -> list[str]:
+    """The merged ranges (`D3:E3`) of a read-only worksheet, which openpyxl does not report."""
+    from lxml import etree
+
+    with sheet.parent._archive.open(sheet._worksheet_path) as part:
+        data = part.read()
+    if b"mergeCell" not in data:
+        return []
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise TermbaseError(f"{sheet._worksheet_path} is not well-formed XML: {error}", name) from None
+    return [element.get("ref") for element in root.iter(f"{ns}mergeCell")]
+
+
 # --- reading: cells ------------------------------------------------------------------------
 
 def _quote_prefixed(cell) -> bool:

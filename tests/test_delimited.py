@@ -149,6 +149,16 @@ def test_bad_vocabulary_value_goes_to_the_note():
     assert [w.check for w in warnings] == ["table-value"]
 
 
+def test_header_with_an_unknown_column_is_still_the_header():
+    """Two language columns make the first row a header; a column we do not know goes to the note."""
+    data = "en,ar,Mystery\nPurple Notice,النشرة الأرجوانية,secret\n".encode()
+    warnings: list = []
+    termbase = delimited.read(io.BytesIO(data), warnings=warnings)
+    [concept] = list(termbase)
+    assert concept.languages["en"].terms[0].text == "Purple Notice" and concept.note == "Mystery: secret"
+    assert [(w.check, w.line, w.column) for w in warnings] == [("table-unmapped-column", 1, 3)]
+
+
 def test_utf16_bom_and_malformed_quotes():
     data = "id\ten\tar\nx\tterm\tمصطلح\n".encode("utf-16")       # with BOM
     assert delimited.read(io.BytesIO(data), dialect="tsv").concepts["x"].languages["ar"].terms[0].text == "مصطلح"

@@ -33,7 +33,8 @@ spaces; a source term starting with `#` is written after one space (OmegaT trims
 
 Reading (all dialects): BOM detection (UTF-8, UTF-16 LE/BE), else strict UTF-8 (a bad byte is a
 TermbaseError naming the line); blank lines skipped; header detected when every cell of the first
-row is a known column name or language code (also Translate Toolkit's `source`/`target`); without
+row is a known column name or language code (also Translate Toolkit's `source`/`target`), or when
+it names term columns in two languages (its other cells are then unmapped columns); without
 one, columns are source term, target term (and for OmegaT, comment) in `source_lang`/`target_lang`
 (default en → ar). Surrounding spaces are trimmed and reported; columns we cannot map are
 reported once and their cells kept in the concept note as `column: value`.
@@ -369,7 +370,8 @@ def read(source, warnings: list | None = None, dialect: str = "csv", source_lang
                 continue
             if columns is None:
                 parsed = [parse_column(c) for c in cells]
-                if all(p is not None or not c.strip() for p, c in zip(parsed, cells)) and any(
+                term_languages = {p.lang for p in parsed if p is not None and p.level == "term" and p.attr == "text"}
+                if len(term_languages) >= 2 or all(p is not None or not c.strip() for p, c in zip(parsed, cells)) and any(
                         p is not None and p.level == "term" for p in parsed):
                     columns = [_resolve(p, c, i, state) for i, (p, c) in enumerate(zip(parsed, cells))]
                     _report_unmapped(columns, line, state)

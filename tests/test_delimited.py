@@ -159,6 +159,12 @@ def test_header_with_an_unknown_column_is_still_the_header():
     assert [(w.check, w.line, w.column) for w in warnings] == [("table-unmapped-column", 1, 3)]
 
 
+def test_cells_beyond_the_header_are_reported_at_their_own_column():
+    warnings: list = []
+    delimited.read(io.BytesIO("en,ar\nRed Notice,نشرة,x,y\n".encode()), warnings=warnings)
+    assert [(w.line, w.column, w.message.split("'")[1]) for w in warnings] == [(2, 3, "column C"), (2, 4, "column D")]
+
+
 def test_utf16_bom_and_malformed_quotes():
     data = "id\ten\tar\nx\tterm\tمصطلح\n".encode("utf-16")       # with BOM
     assert delimited.read(io.BytesIO(data), dialect="tsv").concepts["x"].languages["ar"].terms[0].text == "مصطلح"

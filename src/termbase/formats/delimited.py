@@ -381,7 +381,7 @@ def read(source, warnings: list | None = None, dialect: str = "csv", source_lang
             if len(cells) > len(columns):
                 extra = [Column("unmapped", name=f"column {_column_letter(i)}") for i in range(len(columns), len(cells))]
                 columns = columns + extra
-                _report_unmapped(extra, line, state)
+                _report_unmapped(extra, line, state, offset=len(columns) - len(extra))
             _read_row(state, columns, cells, line, row)
     except TermbaseError as error:
         error.path = error.path or path
@@ -400,8 +400,8 @@ def _resolve(column: Column | None, name: str, index: int, state: _Reader) -> Co
     return column
 
 
-def _report_unmapped(columns, line, state: _Reader) -> None:
-    for index, column in enumerate(columns):
+def _report_unmapped(columns, line, state: _Reader, offset: int = 0) -> None:
+    for index, column in enumerate(columns, offset):
         if column.level == "unmapped" and column.name not in state.reported:
             state.reported.add(column.name)
             state.warn(line, f"column {column.name!r} is not a termbase field; its cells go into the concept note",

@@ -125,8 +125,7 @@ def test_import_cleans_and_reports_invisible_characters_and_presentation_forms(g
     assert not [f for f in validate.validate(glossary_copy) if f.path.endswith("red-notice.yaml")]
 
 
-@pytest.mark.parametrize("ar, subject, fmt", [("abc", None, "tbx"), ("نشرة", "no-such-subject", "tbx"),
-                                              ("نشرة  حمراء", None, "csv")])
+@pytest.mark.parametrize("ar, subject, fmt", [("abc", None, "tbx"), ("نشرة  حمراء", None, "csv")])
 def test_import_refuses_what_validate_would_reject(glossary_copy, tmp_path, ar, subject, fmt):
     """Every error `termbase validate` reports in a concept file stops the import first."""
     new = concept("red-notice", "Red Notice", ar)
@@ -137,3 +136,22 @@ def test_import_refuses_what_validate_would_reject(glossary_copy, tmp_path, ar, 
     assert "nothing was written" in result.output
     assert snapshot(glossary_copy) == before
     assert not [f for f in validate.validate(glossary_copy) if f.severity == "error"]
+
+
+def test_import_adds_unknown_subject_fields_to_the_list(glossary_copy, tmp_path):
+    new = concept("red-notice", "Red Notice", "النشرة الحمراء")
+    new.subject_fields = ["fugitives"]
+    result = run("import", tbx_file(tmp_path, new), "-g", glossary_copy)
+    assert "subject field 'fugitives' added" in result.output
+    assert "fugitives" in glossary.read(glossary_copy).subject_fields
+    assert not [f for f in validate.validate(glossary_copy) if f.severity == "error"]
+
+
+def test_import_of_a_glossary_directory_and_of_an_empty_file(glossary_copy, tmp_path):
+    other = tmp_path / "other"
+    run("init", other)
+    run("add", "red-notice", "--en", "Red Notice", "--ar", "النشرة الحمراء", "-g", other)
+    assert "red-notice: concept: added" in run("import", other, "-g", glossary_copy).stdout
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "holds no concepts [empty-import]" in run("import", empty, "-g", glossary_copy).output

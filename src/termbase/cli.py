@@ -11,7 +11,7 @@ import click
 from . import formats, glossary, merge, validate as validate_module
 from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, concept_summary, emit_json, glossary_option,
                          json_option, load_termbase, require_glossary_dir, show_warnings)
-from .errors import TermbaseError, UsageError
+from .errors import Finding, TermbaseError, UsageError
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType)
 
@@ -272,7 +272,8 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice([n for n, f in formats.FORMATS.items() if f.readable]))
+@click.option("-f", "--format", "fmt", type=click.Choice([n for n, f in formats.FORMATS.items() if f.readable]),
+              help="the file's format, when its name and content do not tell (FILE may also be a glossary directory)")
 @click.option("--dry-run", is_flag=True, help="report what would change, write nothing")
 @click.option("--source-lang", help="language of the first column of a two-column table (default en)")
 @click.option("--target-lang", help="language of the second column of a two-column table (default ar)")
@@ -284,7 +285,12 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
     current = glossary.read(root, progress=Progress(f"reading {root}"))
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
-    incoming = formats.read_file(file, fmt, warnings=warnings, **languages)
+    if file.is_dir():
+        incoming = glossary.read(file)
+    else:
+        incoming = formats.read_file(file, fmt, warnings=warnings, **languages)
+    if not len(incoming):
+        warnings.append(Finding(file, None, "warning", "the file holds no concepts", "empty-import"))
     warnings += validate_module.sanitize(incoming, str(file))
     show_warnings(warnings)
     if any(w.severity == "error" for w in warnings):
@@ -297,6 +303,8 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
     else:
         for change in report.changes:
             click.echo(str(change))
+        for subject in report.new_subject_fields:
+            click.echo(f"{glossary.HEADER_FILE}: subject field {subject!r} added (describe it there)")
         for label, candidates, reason in report.ambiguous:
             click.echo(f"ambiguous: {label!r} matches {', '.join(candidates)} ({reason}); not imported")
         for finding in errors:

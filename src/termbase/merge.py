@@ -99,9 +99,11 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ambiguous: list[tuple] = field(default_factory=list)   # (incoming label, [candidate ids], reason)
+    new_subject_fields: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "new_subject_fields": self.new_subject_fields,
                 "ambiguous": [{"incoming": label, "candidates": ids, "reason": why} for label, ids, why in self.ambiguous],
                 "changes": [c.as_dict() for c in self.changes]}
 
@@ -194,6 +196,7 @@ def merge_into(glossary: Termbase, incoming: Termbase) -> tuple[Termbase, Import
             result.add(new)
             report.added.append(new.id)
             report.changes += diff_concepts(None, new)
+            _register_subjects(result, new, report)
             continue
         merged = merge_concept(result.concepts[matched], concept)
         changes = diff_concepts(result.concepts[matched], merged)
@@ -201,9 +204,20 @@ def merge_into(glossary: Termbase, incoming: Termbase) -> tuple[Termbase, Import
             result.concepts[matched] = merged
             report.updated.append(matched)
             report.changes += changes
+            _register_subjects(result, merged, report)
         else:
             report.unchanged.append(matched)
     return result, report
+
+
+def _register_subjects(termbase: Termbase, concept: Concept, report: ImportReport) -> None:
+    """Subject fields the glossary does not list yet are added to its list (and reported)."""
+    if not termbase.subject_fields:
+        return
+    for subject in concept.subject_fields:
+        if subject not in termbase.subject_fields:
+            termbase.subject_fields[subject] = ""
+            report.new_subject_fields.append(subject)
 
 
 def as_new_concept(concept: Concept) -> Concept:

@@ -113,7 +113,7 @@ def test_bad_input_is_an_error_with_a_line_not_a_traceback(glossary_dir, tmp_pat
     broken = tmp_path / "broken.xlf"
     broken.write_text('<?xml version="1.0"?>\n<xliff version="1.2">\n<file>\n</xliff>\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(broken), "-g", str(glossary_dir)])
-    assert result.exit_code == 1 and "broken.xlf:4: malformed XML" in result.output
+    assert result.exit_code == 1 and "broken.xlf:4:9: malformed XML" in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
 

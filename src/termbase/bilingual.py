@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from .fileio import decode_text
-from .errors import TermbaseError
+from .errors import TermbaseError, malformed_xml
 from .formats import MAX_INPUT_BYTES
 from .model import check_language_tag
 
@@ -155,8 +155,7 @@ def parse_xml(path, raw: bytes):
     try:
         return etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as error:
-        line = error.position[0] if getattr(error, "position", None) else getattr(error, "lineno", None)
-        raise TermbaseError(f"malformed XML: {error.msg}", path, line) from None
+        raise malformed_xml(error, path) from None
 
 
 def _local(tag) -> str:

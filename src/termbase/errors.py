@@ -67,3 +67,13 @@ class Finding:
 
     def __repr__(self) -> str:
         return f"Finding({str(self)!r})"
+
+
+def malformed_xml(error, path) -> TermbaseError:
+    """A TermbaseError for an lxml XMLSyntaxError: its line and column in the location, not the message."""
+    import re
+
+    line, column = error.position if getattr(error, "position", None) and error.position[0] else (None, None)
+    message = getattr(error, "msg", None) or str(error)
+    message = re.sub(r",? line \d+, column \d+.*$", "", message) or str(error)
+    return TermbaseError(f"malformed XML: {message}", path, line or 1, column)

@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 
 from lxml import etree
 
-from ..errors import Finding, TermbaseError
+from ..errors import Finding, TermbaseError, malformed_xml
 from ..model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Source, Term, TermType, Termbase, check_language_tag, slugify)
 
@@ -777,10 +777,7 @@ def _events(source, ctx: _Context, warnings) -> Iterator[tuple[str, object]]:
         if not header_done:
             yield "header", termbase
     except etree.XMLSyntaxError as error:
-        line, column = error.position if error.position and error.position[0] else (None, None)
-        message = error.msg if hasattr(error, "msg") else str(error)
-        message = re.sub(r",? line \d+, column \d+.*$", "", message) or str(error)
-        raise TermbaseError(f"malformed XML: {message}", ctx.path, line or 1, column) from None
+        raise malformed_xml(error, ctx.path) from None
     finally:
         if opened is not None:
             opened.close()

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from termbase import bilingual, glossary, qa
 from termbase.cli import main
+from termbase.errors import TermbaseError
 from termbase.model import AdministrativeStatus as S, Concept, LangSection, Term, Termbase
 
 DATA = Path(__file__).parent / "data" / "qa"
@@ -123,8 +124,8 @@ def test_entities_are_not_expanded(tmp_path):
                     '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2"><file source-language="en" '
                     'target-language="ar"><body><trans-unit id="1"><source>&e;</source><target>x</target></trans-unit>'
                     '</body></file></xliff>', encoding="utf-8")
-    segments = bilingual.read(evil).segments
-    assert "root:" not in segments[0].source
+    with pytest.raises(TermbaseError, match="declares entities"):   # refused, never read or expanded
+        bilingual.read(evil)
 
 
 # --- the real files in shared/standards/bilingual ------------------------------------------------
@@ -219,3 +220,14 @@ def test_xliff_in_an_unknown_namespace_is_an_error(glossary_dir, tmp_path):
     for command in ("check", "find"):
         result = CliRunner().invoke(main, [command, str(path), "-g", str(glossary_dir)])
         assert result.exit_code == 1 and "odd.xlf:2: " in result.output and "urn:wrong" in result.output
+
+
+def test_xml_with_declared_entities_is_refused_not_silently_shortened(tmp_path):
+    path = tmp_path / "entity.xlf"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY e "INTERPOL">]>\n'
+                    '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2"><file source-language="en" '
+                    'target-language="ar" datatype="plaintext" original="x"><body><trans-unit id="1">'
+                    '<source>&e; Green Notice</source><target>النشرة الخضراء</target></trans-unit></body></file></xliff>',
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "-g", str(Path(__file__).parents[1] / "glossary")])
+    assert result.exit_code == 1 and "entity.xlf:1: the DOCTYPE declares entities (e)" in result.output

@@ -153,9 +153,15 @@ def parse_xml(path, raw: bytes):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_pis=False)
     try:
-        return etree.fromstring(raw, parser)
+        root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as error:
         raise malformed_xml(error, path) from None
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and list(dtd.entities()):
+        names = ", ".join(entity.name for entity in list(dtd.entities())[:5])
+        raise TermbaseError(f"the DOCTYPE declares entities ({names}); they are not expanded, so the text "
+                            "would be incomplete — remove them", path, 1)
+    return root
 
 
 def _local(tag) -> str:

@@ -137,3 +137,14 @@ def test_binary_garbage_is_a_finding_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["validate", "-g", str(root)])
     assert result.exit_code == 1 and "garbage.yaml:1: error: not UTF-8" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_concepts_that_is_a_file_is_an_error(tmp_path):
+    root = make_glossary(tmp_path, {})
+    for path in (root / "concepts").iterdir():
+        path.unlink()
+    (root / "concepts").rmdir()
+    (root / "concepts").write_text("oops", encoding="utf-8")
+    for command in ("validate", "stats", "list"):
+        result = CliRunner().invoke(main, [command, "-g", str(root)])
+        assert result.exit_code == 1 and "concepts must be a folder" in result.output, command

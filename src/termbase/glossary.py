@@ -351,6 +351,9 @@ def is_glossary(path) -> bool:
 
 
 def concept_paths(root) -> list[Path]:
+    folder = Path(root) / CONCEPT_DIR
+    if folder.exists() and not folder.is_dir():
+        raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder)
     return sorted((Path(root) / CONCEPT_DIR).glob("*.yaml"), key=lambda path: path.name)
 
 

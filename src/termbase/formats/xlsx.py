@@ -606,16 +606,13 @@ def check_archive(handle, name: str, max_uncompressed: int = MAX_UNCOMPRESSED) -
     return readings
 
 
+SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
 def _phonetic_readings(data: bytes, name: str) -> dict:
     """{base text: reading} for shared strings with East Asian phonetic runs (`<rPh>`)."""
-    from lxml import etree
-
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise TermbaseError(f"xl/sharedStrings.xml is not well-formed XML: {error}", name) from None
+    ns = SML
+    root = _parse_part(data, "xl/sharedStrings.xml", name)
     readings = {}
     for item in root.iter(f"{ns}si"):
         phonetic = "".join(t.text or "" for rph in item.findall(f"{ns}rPh") for t in rph.iter(f"{ns}t"))
@@ -628,19 +625,23 @@ def _phonetic_readings(data: bytes, name: str) -> dict:
 
 def merged_ranges(sheet, name: str) -> list[str]:
     """The merged ranges (`D3:E3`) of a read-only worksheet, which openpyxl does not report."""
-    from lxml import etree
-
     with sheet.parent._archive.open(sheet._worksheet_path) as part:
         data = part.read()
     if b"mergeCell" not in data:
         return []
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    root = _parse_part(data, sheet._worksheet_path, name)
+    return [element.get("ref") for element in root.iter(f"{SML}mergeCell")]
+
+
+def _parse_part(data: bytes, part: str, name: str):
+    """One XML part of the archive, parsed without entities, DTD or network."""
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        root = etree.fromstring(data, parser)
+        return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise TermbaseError(f"{sheet._worksheet_path} is not well-formed XML: {error}", name) from None
-    return [element.get("ref") for element in root.iter(f"{ns}mergeCell")]
+        raise TermbaseError(f"{part} is not well-formed XML: {error}", name) from None
 
 
 # --- reading: cells ------------------------------------------------------------------------

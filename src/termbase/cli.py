@@ -12,6 +12,7 @@ from . import formats, glossary, merge, validate as validate_module
 from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, concept_summary, emit_json, glossary_option,
                          json_option, load_termbase, require_glossary_dir, show_warnings)
 from .errors import Finding, TermbaseError, UsageError
+from .fileio import replace_all_atomic, write_bytes_atomic
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType)
 
@@ -204,12 +205,12 @@ def fmt(glossary_path, check):
     """Rewrite the glossary files in canonical form."""
     root = require_glossary_dir(glossary_path)
     termbase = glossary.read(root)
-    stale = [path for path, data in glossary.rendered(termbase, root).items() if path.read_bytes() != data]
+    stale = {path: data for path, data in glossary.rendered(termbase, root).items() if path.read_bytes() != data}
     if check:
         for path in stale:
             click.echo(f"{path}: not in canonical form (run `termbase fmt`)")
         sys.exit(1 if stale else 0)
-    glossary.write(termbase, root, prune=False)
+    replace_all_atomic(stale)
     for path in stale:
         click.echo(f"rewrote {path}")
 
@@ -261,7 +262,6 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
         if check:
             click.echo(f"{target}: stale (run `termbase export --all`)")
         else:
-            from .fileio import write_bytes_atomic
             write_bytes_atomic(target, data)
             click.echo(f"wrote {target}", err=True)
     if check:

@@ -41,8 +41,7 @@ from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
 from .model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, TermType,
                     Termbase, check_language_tag, primary_language, unique_id)
-from .validate import (CONCEPT_CHECKS, check_cross_references, check_sources, check_subject_fields,
-                       check_text, duplicate_preferred, validate_termbase)
+from .validate import check_cross_references, check_text, concept_problems, duplicate_preferred, validate_termbase
 
 REVIEW_SHEET = "Review"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -1216,12 +1215,7 @@ def _cell_for(keypath: tuple, concept: Concept, row: Row, merged_languages) -> s
 
 
 def _problems(concept: Concept, termbase: Termbase, duplicates: dict) -> list:
-    path = Path(f"{concept.id}.yaml")
-    problems = []
-    for check in CONCEPT_CHECKS:
-        problems += check(concept, path)
-    problems += check_subject_fields(concept, termbase)
-    problems += check_sources(concept, termbase)
+    problems = concept_problems(concept, termbase)
     problems += check_cross_references(concept, set(termbase.concepts))
     problems += duplicates.get(concept.id, [])
     return problems

@@ -183,6 +183,17 @@ def duplicate_preferred(concepts: dict) -> dict:
     return found
 
 
+def concept_problems(concept: Concept, header: Termbase, path: Path | None = None) -> list[Problem]:
+    """Every check that looks at one concept alone (and at the header's subject fields and sources)."""
+    path = path or Path(f"{concept.id}.yaml")
+    problems = []
+    for check in CONCEPT_CHECKS:
+        problems += check(concept, path)
+    problems += check_subject_fields(concept, header)
+    problems += check_sources(concept, header)
+    return problems
+
+
 # --- running it all ------------------------------------------------------------------------
 
 def _findings(path, raw, problems):
@@ -224,10 +235,7 @@ def validate(root, progress=None) -> list[Finding]:
         concept = concept_from_dict(data, problems)
         problems += check_text(data, raw.decode("utf-8", "replace"))
         if concept is not None:
-            for check in CONCEPT_CHECKS:
-                problems += check(concept, path)
-            problems += check_subject_fields(concept, header)
-            problems += check_sources(concept, header)
+            problems += concept_problems(concept, header, path)
             if concept.id in loaded:
                 problems.append(Problem(("id",), f"id {concept.id!r} is used by another file too", "duplicate-id"))
             else:
@@ -259,9 +267,7 @@ def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None)
         problems = []
         concept_from_dict(data, problems)      # what reading the written file back would report (an empty term…)
         problems += check_text(data)
-        for check in CONCEPT_CHECKS:
-            problems += check(concept, Path(f"{concept.id}.yaml"))
-        problems += check_subject_fields(concept, termbase)
+        problems += concept_problems(concept, termbase)
         problems += check_cross_references(concept, ids)
         for problem in problems:
             findings.append(Finding(origin, None, problem.severity, f"concept {concept.id}: {problem.message}", problem.check))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import fields
 from pathlib import Path
 
 from . import arabic
@@ -284,30 +285,31 @@ def sanitize(termbase: Termbase, origin: str = "<termbase>") -> list[Finding]:
     controls removed. Each change is reported as a warning naming the concept and field."""
     findings = []
 
-    def clean(obj, name, where):
-        value = getattr(obj, name)
-        texts = value if isinstance(value, list) else [value]
-        cleaned = []
-        for text in texts:
-            new = text
-            if INVISIBLE.search(new):
-                new = INVISIBLE.sub("", new)
-                findings.append(Finding(origin, None, "warning", f"{where}.{name}: removed invisible or bidi control characters from {text!r}", "invisible-char"))
-            if arabic.has_presentation_forms(new):
-                new = arabic.fold_presentation_forms(new)
-                findings.append(Finding(origin, None, "warning", f"{where}.{name}: folded Arabic presentation forms in {text!r}", "presentation-forms"))
-            if not unicodedata.is_normalized("NFC", new):
-                new = unicodedata.normalize("NFC", new)
-            cleaned.append(new)
-        setattr(obj, name, cleaned if isinstance(value, list) else cleaned[0])
+    def clean_text(text, where):
+        new = text
+        if INVISIBLE.search(new):
+            new = INVISIBLE.sub("", new)
+            findings.append(Finding(origin, None, "warning", f"{where}: removed invisible or bidi control characters from {text!r}", "invisible-char"))
+        if arabic.has_presentation_forms(new):
+            new = arabic.fold_presentation_forms(new)
+            findings.append(Finding(origin, None, "warning", f"{where}: folded Arabic presentation forms in {text!r}", "presentation-forms"))
+        return unicodedata.normalize("NFC", new)
+
+    def clean(obj, where):
+        """Every text and list-of-text field of a concept, section or term (the id and tags stay as they are)."""
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if f.name in ("id", "lang"):
+                continue
+            if type(value) is str and value:
+                setattr(obj, f.name, clean_text(value, f"{where}.{f.name}"))
+            elif type(value) is list and value and all(type(item) is str for item in value):
+                setattr(obj, f.name, [clean_text(item, f"{where}.{f.name}") for item in value])
 
     for concept in termbase:
-        for name in ("note", "subject_fields", "cross_references", "external_references", "sources", "created_by", "modified_by"):
-            clean(concept, name, concept.id)
+        clean(concept, concept.id)
         for tag, section in concept.languages.items():
-            for name in ("definition", "definition_source", "note"):
-                clean(section, name, f"{concept.id}.{tag}")
+            clean(section, f"{concept.id}.{tag}")
             for term in section.terms:
-                for name in ("text", "geographical_usage", "context", "context_source", "forms", "vocalized", "note"):
-                    clean(term, name, f"{concept.id}.{tag}.terms[{term.text}]")
+                clean(term, f"{concept.id}.{tag}.terms[{term.text}]")
     return findings

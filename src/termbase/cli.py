@@ -285,10 +285,7 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
     current = glossary.read(root, progress=Progress(f"reading {root}"))
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
-    if file.is_dir():
-        incoming = glossary.read(file)
-    else:
-        incoming = formats.read_file(file, fmt, warnings=warnings, **languages)
+    incoming = load_termbase(file, fmt, warnings, **languages)
     if not len(incoming):
         warnings.append(Finding(file, None, "warning", "the file holds no concepts", "empty-import"))
     warnings += validate_module.sanitize(incoming, str(file))

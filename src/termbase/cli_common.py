@@ -68,17 +68,22 @@ class Progress:
         click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
 
 
-def load_termbase(path: Path, fmt: str | None = None, quiet: bool = False) -> Termbase:
-    """A glossary directory or any importable file, as a Termbase; reader warnings go to stderr."""
+def load_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
+    """A glossary directory or any importable file, as a Termbase.
+
+    Reader warnings are appended to `warnings` when given, else printed on stderr; `options` go
+    to the file's reader (e.g. source_lang).
+    """
     path = Path(path)
     if path.is_dir():
         return glossary.read(path, progress=Progress(f"reading {path}"))
     if not path.exists():
-        raise UsageError("no glossary directory or file here (use -g PATH, or `termbase init`)", path)
-    warnings: list = []
-    termbase = formats.read_file(path, fmt, warnings=warnings)
-    if not quiet:
-        show_warnings(warnings)
+        raise UsageError("no such glossary directory or file (give one with -g, or create one with `termbase init`)"
+                         if path == Path(DEFAULT_GLOSSARY) else "no such glossary directory or file", path)
+    found: list = [] if warnings is None else warnings
+    termbase = formats.read_file(path, fmt, warnings=found, **options)
+    if warnings is None:
+        show_warnings(found)
     return termbase
 
 

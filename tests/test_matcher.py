@@ -4,10 +4,19 @@ from pathlib import Path
 
 import pytest
 
+from termbase import matcher as matcher_module
 from termbase.matcher import Matcher, exact_spelling, token_matches
 from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase
 
 DATA = Path(__file__).parent / "data" / "find"
+PATHS = ["c", "python"] if matcher_module._keys is not None else ["python"]
+
+
+@pytest.fixture(autouse=True, params=PATHS)
+def recognition_path(request, monkeypatch):
+    """Every test here runs on the C inner loop (`termbase._keys`) and on the pure-Python path."""
+    monkeypatch.setattr(matcher_module, "ACCELERATED", request.param == "c")
+    return request.param
 
 
 def termbase(*concepts) -> Termbase:
@@ -103,8 +112,6 @@ def test_empty_termbase_and_empty_text():
 
 
 def test_cache_clearing_keeps_results(monkeypatch):
-    import termbase.matcher as matcher_module
-
     monkeypatch.setattr(matcher_module, "CACHE_LIMIT", 2)
     text, expected = annotated("ar.txt")
     found = {(h.line, h.column, h.surface) for h in Matcher(GLOSSARY).find_text(text, ["ar"])}

@@ -5,9 +5,11 @@ One Aho–Corasick automaton holds every term form of every language, keyed on s
 Arabic: every leading clitic letter (و ف ب ك ل) and article (ال) peeled off greedily, then one
 plural/dual suffix and a final ة/ت; English: possessive and plural endings. Greedy peeling makes
 `token_key(clitics + word) == token_key(word)` for any clitic chain, so a term needs one key per
-inflected variant, not one per clitic combination. The same reduction runs over the text, one
-distinct whitespace chunk at a time through a bounded cache, so the hot path is `split`, dict
-lookups, `join` and `iter_long`. Keys are lossy on purpose; every automaton hit is verified
+inflected variant, not one per clitic combination. The same reduction runs over the text: in C when the
+optional extension `termbase._keys` is built (it also maps hits back to the text and builds the
+Hits, and hands back the lines it cannot decide alone), else one distinct whitespace chunk at a
+time through a bounded cache, so the Python hot path is `split`, dict lookups, `join` and
+`iter_long`. Both give the same hits; tests run every case both ways. Keys are lossy on purpose; every automaton hit is verified
 token by token against the variants a term really allows (`token_matches`: the clitic grammar of
 `arabic.strip_clitics`, sound plural/dual suffixes, forms stored on the term), so a term `علم`
 is found in `والعلم` and `بعلم` but never inside `معلم`.
@@ -16,16 +18,24 @@ from __future__ import annotations
 
 import bisect
 import operator
+import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from array import array
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, product
+from itertools import accumulate, chain, count, product, repeat
+from typing import NamedTuple
 
 import ahocorasick
 
 from . import arabic
 from .model import AdministrativeStatus, Termbase, primary_language
+
+try:
+    from . import _keys
+except ImportError:   # built without a C compiler: the pure-Python path
+    _keys = None
 
 BOUNDARY = "|"
 SEP = "  "   # between tokens in key strings: two spaces, so adjacent one-token keys never share one
@@ -35,6 +45,8 @@ CACHE_LIMIT = 200_000
 MAX_KEYS_PER_FORM = 256
 AR_SUFFIXES = ("ات", "ون", "ين", "ان")
 _CHUNK = re.compile(r"\S+")
+BLOCK = 1 << 16   # characters the C scan takes at a time: its buffers stay in the CPU cache (64K: 1.7x faster than 1M)
+ACCELERATED = _keys is not None and not os.environ.get("TERMBASE_PURE_PYTHON")   # tests switch it too
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -279,15 +291,15 @@ class Entry:
         return primary_language(self.lang)
 
 
-@dataclass(slots=True)
-class Hit:
-    """An occurrence: line (1-based), start/end character offsets in that line, the surface text."""
+class Hit(NamedTuple):
+    """An occurrence: line (1-based), start/end character offsets in that line, the surface text,
+    the entries it stands for. A tuple, so the C scan can build it cheaply."""
 
     line: int
     start: int
     end: int
     surface: str
-    entries: list = field(default_factory=list)
+    entries: list
 
     @property
     def column(self) -> int:
@@ -325,6 +337,9 @@ class Matcher:
         if self._ready:
             self.automaton.make_automaton()
         self.groups = [tuple(g) for g in self.groups]
+        self._key_lengths = array("i", (g[0] for g in self.groups))
+        self._key_seps = array("i", (g[3] for g in self.groups))
+        self._scan_caches: dict = {}
 
     def _add(self, entry: Entry, group_of: dict) -> None:
         tokens = [t for t in entry.tokens if t != BOUNDARY]
@@ -356,18 +371,43 @@ class Matcher:
         return " " + SEP.join(keys) + " "
 
     def find_text(self, text: str, languages=None):
-        """Yield every Hit in `text`, line by line."""
+        """Every Hit in `text`, line by line (an iterator)."""
         wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
-        find = self._find
-        for number, line in enumerate(text.split("\n"), 1):
-            hits = find(line, wanted, number)
-            if hits:
-                yield from hits
+        if ACCELERATED and self._ready:
+            return chain.from_iterable(self._scan(text, wanted, 1))
+        return chain.from_iterable(map(self._find, text.split("\n"), repeat(wanted), count(1)))
 
     def find_line(self, line: str, languages=None, number: int = 1) -> list[Hit]:
         """Hits in one line, leftmost-longest, non-overlapping, verified."""
         wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
+        if ACCELERATED and self._ready and "\n" not in line:
+            return [hit for hits in self._scan(line, wanted, number) for hit in hits]
         return self._find(line, wanted, number)
+
+    def _scan(self, text: str, wanted, first_line: int):
+        """The C path (`_keys.scan`): the hits of a block of lines at a time, as lists; lines it
+        hands back go to `_find`."""
+        cache, verify = self._scan_caches.get(wanted, (None, None))
+        if cache is None:
+            cache, verify = self._scan_caches[wanted] = ({}, self._verifier(wanted))
+        for block, number in _blocks(text, first_line):
+            if len(cache) > CACHE_LIMIT:
+                cache.clear()
+            hits, redo = _taught(_keys.scan, block, self.automaton, self._key_lengths, self._key_seps,
+                                 cache, verify, Hit, number)
+            if redo:
+                lines = block.split("\n")
+                for index in sorted(set(redo)):
+                    hits.extend(self._find(lines[index], wanted, number + index))
+                hits.sort(key=operator.itemgetter(0))   # stable: each line's hits stay in order
+            yield hits
+
+    def _verifier(self, wanted):
+        """verify(group id, surface) -> the entries the surface stands for, or None (`_keys.scan`)."""
+        def verify(gid: int, surface: str):
+            entries = self._verify(tokenize(surface), gid, wanted)
+            return list({(e.concept_id, e.lang): e for e in entries}.values()) if entries else None
+        return verify
 
     def _find(self, line: str, wanted, number: int) -> list[Hit]:
         """The fast path: one `render_chunk` key per chunk, hits mapped back by counting SEP.
@@ -664,6 +704,89 @@ class _LineTokens:
             skip = 0
             index += 1
         return tokens
+
+
+def _blocks(text: str, first_line: int):
+    """(block, its first line number): `text` cut at line ends into pieces of about BLOCK characters."""
+    start, number, size = 0, first_line, len(text)
+    while True:
+        end = text.find("\n", start + BLOCK) if start + BLOCK < size else -1
+        if end < 0:
+            yield (text[start:] if start else text), number
+            return
+        block = text[start:end]
+        yield block, number
+        number += block.count("\n") + 1
+        start = end + 1
+
+
+# --- the per-character table of the C path ---------------------------------------------------
+
+CLASS_WORD, CLASS_SPACE, CLASS_SOFT, CLASS_APOSTROPHE, CLASS_BOUNDARY, CLASS_SLOW = range(6)
+MAX_REPLACEMENT = 4
+_DELETED = frozenset(chr(code) for code, value in arabic._FOLD.items() if value is None)
+
+
+@lru_cache(maxsize=1)
+def _composition_seconds() -> frozenset:
+    """BMP characters that NFC can merge into the character before them. (A composite whose base
+    is astral only matters on lines the C path leaves to Python anyway.)"""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))   # Hangul vowel and final jamo
+    for code in range(0x10000):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                seconds.add(int(parts[1], 16))
+    return frozenset(seconds)
+
+
+def _one_by_one(ch: str) -> bool:
+    """Whether `ch` may stand in a word normalized character by character: not a mark that NFC
+    composes or reorders (tashkeel, which normalization deletes, excepted), not a character NFC can
+    merge into the one before, not an NFC singleton, not capital sigma (its lowercase depends on
+    the next letter), lowercasing to one character, a BMP word character or apostrophe."""
+    return (ord(ch) < 0x10000 and (_is_word_char(ch) or ch in APOSTROPHES) and ord(ch) not in _composition_seconds()
+            and unicodedata.normalize("NFC", ch) == ch and ch != "\u03a3" and len(ch.lower()) == 1
+            and (not unicodedata.combining(ch) or ch in _DELETED))
+
+
+def char_entry(ch: str) -> tuple[int, str]:
+    """(class, normalized form) of one BMP character for the C path; SLOW sends its lines to Python."""
+    if 0xD800 <= ord(ch) <= 0xDFFF or ord(ch) > 0xFFFF:
+        return CLASS_SLOW, ""
+    if ch.isspace():
+        return CLASS_SPACE, ""
+    if _is_word_char(ch) or ch in APOSTROPHES:
+        normalized = unicodedata.normalize("NFC", arabic.fold_presentation_forms(ch)).translate(arabic._FOLD).lower()
+        if (len(normalized) > MAX_REPLACEMENT or not all(map(_one_by_one, arabic.fold_presentation_forms(ch)))
+                or not all(map(_one_by_one, normalized))):
+            return CLASS_SLOW, ""
+        return (CLASS_APOSTROPHE if ch in APOSTROPHES else CLASS_WORD), normalized
+    return (CLASS_SOFT if ch in SOFT_SEPARATORS else CLASS_BOUNDARY), ""
+
+
+def _learn(chars: str) -> None:
+    """Teach the C path the characters it has not met yet."""
+    entries = [char_entry(ch) for ch in chars]
+    replacements = array("I", [0] * (MAX_REPLACEMENT * len(chars)))
+    for i, (_, normalized) in enumerate(entries):
+        replacements[i * MAX_REPLACEMENT:i * MAX_REPLACEMENT + len(normalized)] = array("I", map(ord, normalized))
+    _keys.learn(chars, bytes(kind for kind, _ in entries), bytes(len(n) for _, n in entries), replacements)
+
+
+def _taught(call, text: str, *args):
+    """`call(text, *args)` of `_keys`, after teaching it the characters of `text` it asks for."""
+    result = call(text, *args)
+    if result[0] is None:
+        _learn(result[1])
+        result = call(text, *args)
+    return result
+
+
+def c_line_keys(text: str) -> tuple[str, list[int]]:
+    """The C path's key string of `text` and the lines it leaves to Python (for tests)."""
+    return _taught(_keys.keys, text)
 
 
 def separators(text: str) -> list[str]:

@@ -6,16 +6,19 @@ from the corpus by `termbase extract`) and one of 100,000 terms (the 100 plus sy
 phrases of corpus words, so hit density stays realistic), then times:
 
 - ours:  Matcher.find_text over the raw text (tokenizing, normalizing, clitic reduction,
-         verification, line/column of every hit), MB of raw UTF-8 per second;
+         verification, line/column of every hit), MB of raw UTF-8 per second; with the C inner
+         loop (`termbase._keys`) when it is built, and with `--python` also the pure-Python path;
 - floor: pyahocorasick `iter_long` with the same terms (normalized, space-padded) over the same
-         text already normalized (`arabic.normalize` per line), scan only.
+         text already normalized (`arabic.normalize` per line), scan only; the faster of one call
+         over the whole text and one call per ~64K-character block of lines (ours scans in such
+         blocks, which keeps its buffers in the CPU cache; the floor is given the same chance).
 
 Both sides run N times interleaved; the best run of each counts (the machine is shared).
 
 Memory of the 100,000-term matcher: the automaton's own size (`get_stats()['total_size']`) and
 the process's peak RSS growth while building it (ru_maxrss; tracemalloc cannot see the C heap).
 
-    python benchmarks/recognize.py [--mb 50] [--runs 3] [--corpus DIR]
+    python benchmarks/recognize.py [--mb 50] [--runs 3] [--corpus DIR] [--python]
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from termbase import arabic  # noqa: E402
+from termbase import matcher as matcher_module  # noqa: E402
 from termbase.extract import extract  # noqa: E402
 from termbase.matcher import Matcher  # noqa: E402
 from termbase.model import Concept, LangSection, Term, Termbase  # noqa: E402
@@ -110,9 +114,21 @@ def time_ours(matcher, text) -> tuple[float, int]:
 
 
 def time_floor(automaton, normalized) -> tuple[float, int]:
+    """`normalized`: the whole text, or a list of its blocks."""
+    blocks = [normalized] if isinstance(normalized, str) else normalized
     start = time.perf_counter()
-    hits = sum(1 for _ in automaton.iter_long(normalized))
+    hits = sum(1 for block in blocks for _ in automaton.iter_long(block))
     return time.perf_counter() - start, hits
+
+
+def in_blocks(text: str, size: int) -> list[str]:
+    blocks, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end
+        blocks.append(text[start:end])
+        start = end + 1
+    return blocks
 
 
 def main() -> None:
@@ -120,7 +136,9 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3, help="best of N runs of each side")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--python", action="store_true", help="also time the pure-Python path")
     args = parser.parse_args()
+    print("inner loop:", "C (termbase._keys)" if matcher_module.ACCELERATED else "pure Python (termbase._keys not built)")
 
     texts = corpus_text(args.corpus)
     real = real_terms(texts, 100)
@@ -142,17 +160,28 @@ def main() -> None:
           f"{stats['words_count']:,} keys; automaton total_size {stats['total_size'] / 2**20:.1f} MiB; "
           f"peak RSS growth while building {after - before:.1f} MiB")
 
+    blocks = in_blocks(normalized, matcher_module.BLOCK)
+    paths = [("ours", matcher_module.ACCELERATED)]
+    if args.python and matcher_module.ACCELERATED:
+        paths.append(("pure Python", False))
     for label, terms, matcher in (("100", real, Matcher(termbase_of(real))), ("100,000", big_terms, big)):
         floor = floor_automaton(terms)
-        floor_seconds = ours_seconds = float("inf")
+        best = {"floor": float("inf"), "floor in blocks": float("inf")}
         for _ in range(args.runs):   # interleaved, best of N: the machine is shared
-            seconds, floor_hits = time_floor(floor, normalized)
-            floor_seconds = min(floor_seconds, seconds)
-            seconds, our_hits = time_ours(matcher, text)
-            ours_seconds = min(ours_seconds, seconds)
-        ours_rate, floor_rate = megabytes / ours_seconds, megabytes / floor_seconds
-        print(f"{label:>7} terms: ours {ours_rate:6.2f} MB/s ({our_hits:,} hits) | floor {floor_rate:6.2f} MB/s "
-              f"({floor_hits:,} hits) | ratio {ours_rate / floor_rate:.2f}x")
+            for name, source in (("floor", normalized), ("floor in blocks", blocks)):
+                seconds, floor_hits = time_floor(floor, source)
+                best[name] = min(best[name], seconds)
+            for name, accelerated in paths:
+                matcher_module.ACCELERATED = accelerated
+                seconds, our_hits = time_ours(matcher, text)
+                best[name] = min(best.get(name, float("inf")), seconds)
+        matcher_module.ACCELERATED = paths[0][1]
+        floor_rate = megabytes / min(best["floor"], best["floor in blocks"])
+        print(f"{label:>7} terms: floor {floor_rate:6.2f} MB/s ({floor_hits:,} hits; whole text "
+              f"{megabytes / best['floor']:.0f}, in blocks {megabytes / best['floor in blocks']:.0f} MB/s)")
+        for name, _ in paths:
+            rate = megabytes / best[name]
+            print(f"{'':>15}{name:>12} {rate:6.2f} MB/s ({our_hits:,} hits) | ratio {rate / floor_rate:.2f}x")
 
 
 if __name__ == "__main__":

@@ -163,10 +163,14 @@ static int key_chunk(keyed *k, const Py_UCS4 *s, Py_ssize_t cs, Py_ssize_t ce,
     if (GROW(&k->norm, (ce - cs) * MAX_REPL) < 0) return -1;
 #define ADD_TOKEN(from, to) do { \
         Py_ssize_t off = k->norm.len; \
+        Py_UCS4 *out = k->norm.data + off; \
         for (Py_ssize_t t = (from); t < (to); t++) { \
             Py_UCS4 c = s[t]; \
-            for (int r = 0; r < repl_len[c]; r++) PUT(&k->norm, repl[c][r]); \
+            unsigned char len = repl_len[c]; \
+            if (len == 1) *out++ = repl[c][0]; \
+            else for (int r = 0; r < len; r++) *out++ = repl[c][r]; \
         } \
+        k->norm.len = out - k->norm.data; \
         p[np].boundary = 0; p[np].start = (from); p[np].end = (to); \
         p[np].noff = off; p[np].nlen = k->norm.len - off; np++; \
     } while (0)
@@ -218,6 +222,7 @@ static int key_chunk(keyed *k, const Py_UCS4 *s, Py_ssize_t cs, Py_ssize_t ce,
     return 0;
 }
 
+/* Key `text` into k: 0, or 1 if it holds characters not learnt yet, or -1 on error. */
 static int make_keys(PyObject *text, keyed *k) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, line = 0;
     if (!(k->text = PyUnicode_AsUCS4Copy(text))) return -1;
@@ -235,8 +240,10 @@ static int make_keys(PyObject *text, keyed *k) {
             if (i >= n || s[i] == '\n') break;
             Py_ssize_t cs = i;
             for (; i < n; i++) {
-                if (s[i] > 0xFFFF || char_class[s[i]] == C_SLOW) { slow = 1; break; }
-                if (char_class[s[i]] == C_SPACE) break;
+                unsigned char cls = s[i] > 0xFFFF ? C_SLOW : char_class[s[i]];
+                if (cls == C_SPACE) break;
+                if (cls == C_SLOW) { slow = 1; break; }
+                if (cls == C_UNKNOWN) { status = 1; goto done; }
             }
             if (slow) break;
             if (key_chunk(k, s, cs, i, line, &first, &pieces, &pcap) < 0) goto done;
@@ -335,12 +342,12 @@ PyDoc_STRVAR(keys_doc, "keys(text) -> (key string, lines left to the Python path
 static PyObject *py_keys(PyObject *self, PyObject *text) {
     (void)self;
     if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "text must be str"); return NULL; }
-    PyObject *unknown = unknown_chars(text);
-    if (unknown) return Py_BuildValue("(ON)", Py_None, unknown);
-    if (PyErr_Occurred()) return NULL;
     keyed k = {0};
     PyObject *result = NULL, *ks = NULL, *slow = NULL;
-    if (make_keys(text, &k) == 0 && (ks = keys_string(&k)) && (slow = list_of(&k.slow)))
+    int status = make_keys(text, &k);
+    if (status == 1 && (ks = unknown_chars(text)))
+        result = PyTuple_Pack(2, Py_None, ks);
+    else if (status == 0 && (ks = keys_string(&k)) && (slow = list_of(&k.slow)))
         result = PyTuple_Pack(2, ks, slow);
     Py_XDECREF(ks); Py_XDECREF(slow);
     keyed_free(&k);
@@ -459,8 +466,8 @@ static int resolve_line(scan_t *sc, Py_ssize_t line, clist *found) {
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(text, automaton, key_lengths, key_seps, cache, verify, hit_type, first_line) -> (hits, redo)\n"
-"or (None, characters to learn first)\n\n"
+"scan(text, automaton, key_lengths, key_seps, cache, verify, hit_type, first_line)\n"
+"-> (hits, redo, number of lines), or (None, characters to learn first)\n\n"
 "The verified leftmost-longest hits of every line of `text`, and the 0-based lines whose hits the\n"
 "caller must find itself (they are left out). key_lengths/key_seps: int32 buffers indexed by\n"
 "automaton value (seps -1: the key holds punctuation); cache: dict surface -> {value: entries or\n"
@@ -475,11 +482,6 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UOy*y*O!OOn", &sc.text, &sc.automaton, &lengths_buf, &seps_buf,
                           &PyDict_Type, &sc.cache, &sc.verify, &hit_type_obj, &sc.first_line))
         return NULL;
-    if ((result = unknown_chars(sc.text))) {
-        Py_SETREF(result, Py_BuildValue("(OO)", Py_None, result));
-        goto done;
-    }
-    if (PyErr_Occurred()) goto done;
     if (!PyType_Check(hit_type_obj) || !PyType_IsSubtype((PyTypeObject *)hit_type_obj, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "hit_type must be a tuple subclass");
         goto done;
@@ -490,7 +492,13 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     sc.groups = lengths_buf.len / 4;
     sc.redo_line = -1;
     if (seps_buf.len != lengths_buf.len) { PyErr_SetString(PyExc_ValueError, "key tables differ in size"); goto done; }
-    if (make_keys(sc.text, &sc.k) < 0) goto done;
+    int status = make_keys(sc.text, &sc.k);
+    if (status < 0) goto done;
+    if (status == 1) {
+        PyObject *unknown = unknown_chars(sc.text);
+        if (unknown) result = Py_BuildValue("(ON)", Py_None, unknown);
+        goto done;
+    }
     if (!(sc.hits = PyList_New(0)) || !(sc.redo = list_of(&sc.k.slow))) goto done;
     if (!(sc.keys = keys_string(&sc.k))) goto done;
     /* every occurrence of every key: pyahocorasick copies its input per call, so one call per
@@ -520,7 +528,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     }
     if (PyErr_Occurred()) goto done;
     if (found.len && resolve_line(&sc, line, &found) < 0) goto done;
-    result = PyTuple_Pack(2, sc.hits, sc.redo);
+    result = Py_BuildValue("(OOn)", sc.hits, sc.redo, sc.k.kline.len);
 done:
     Py_XDECREF(item); Py_XDECREF(iter); Py_XDECREF(sc.keys); Py_XDECREF(sc.hits); Py_XDECREF(sc.redo);
     keyed_free(&sc.k);

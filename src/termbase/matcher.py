@@ -390,16 +390,18 @@ class Matcher:
         cache, verify = self._scan_caches.get(wanted, (None, None))
         if cache is None:
             cache, verify = self._scan_caches[wanted] = ({}, self._verifier(wanted))
-        for block, number in _blocks(text, first_line):
+        number = first_line
+        for block in _blocks(text):
             if len(cache) > CACHE_LIMIT:
                 cache.clear()
-            hits, redo = _taught(_keys.scan, block, self.automaton, self._key_lengths, self._key_seps,
-                                 cache, verify, Hit, number)
+            hits, redo, lines = _taught(_keys.scan, block, self.automaton, self._key_lengths, self._key_seps,
+                                        cache, verify, Hit, number)
             if redo:
-                lines = block.split("\n")
+                lines_of_block = block.split("\n")
                 for index in sorted(set(redo)):
-                    hits.extend(self._find(lines[index], wanted, number + index))
+                    hits.extend(self._find(lines_of_block[index], wanted, number + index))
                 hits.sort(key=operator.itemgetter(0))   # stable: each line's hits stay in order
+            number += lines
             yield hits
 
     def _verifier(self, wanted):
@@ -706,17 +708,16 @@ class _LineTokens:
         return tokens
 
 
-def _blocks(text: str, first_line: int):
-    """(block, its first line number): `text` cut at line ends into pieces of about BLOCK characters."""
-    start, number, size = 0, first_line, len(text)
+def _blocks(text: str):
+    """`text` cut at line ends into pieces of about BLOCK characters (the newline between two
+    pieces dropped)."""
+    start, size = 0, len(text)
     while True:
         end = text.find("\n", start + BLOCK) if start + BLOCK < size else -1
         if end < 0:
-            yield (text[start:] if start else text), number
+            yield text[start:] if start else text
             return
-        block = text[start:end]
-        yield block, number
-        number += block.count("\n") + 1
+        yield text[start:end]
         start = end + 1
 
 

@@ -356,16 +356,16 @@ static PyObject *py_keys(PyObject *self, PyObject *text) {
 
 /* State of one scan. */
 typedef struct {
-    PyObject *text, *automaton, *cache, *verify, *keys, *hits, *redo;
+    PyObject *text, *automaton, *cache, *verify, *keys, *hits, *redo, *line_number;
     PyTypeObject *hit_type;
     const int32_t *key_len, *key_seps;
-    Py_ssize_t groups, first_line, redo_line;
+    Py_ssize_t groups, first_line, redo_line, line_number_of;
     keyed k;
 } scan_t;
 
 /* The Hit for key `gid` over units [u, u + seps] of `line` if it verifies (new reference),
  * Py_None if it does not or the units do not fit (new reference), NULL on error. */
-static PyObject *verified_hit(scan_t *sc, PyObject *gid_obj, Py_ssize_t gid, Py_ssize_t u, Py_ssize_t line) {
+static PyObject *verified_hit(scan_t *sc, Py_ssize_t gid, Py_ssize_t u, Py_ssize_t line) {
     Py_ssize_t seps = sc->key_seps[gid];
     ulist *units = &sc->k.units;
     if (seps < 0 || u + seps >= units->len || units->data[u].line != line || units->data[u + seps].line != line)
@@ -373,28 +373,39 @@ static PyObject *verified_hit(scan_t *sc, PyObject *gid_obj, Py_ssize_t gid, Py_
     Py_ssize_t start = units->data[u].start, stop = units->data[u + seps].end, base = sc->k.tline.data[line];
     PyObject *surface = PyUnicode_Substring(sc->text, start, stop);
     if (!surface) return NULL;
-    PyObject *by_key = PyDict_GetItemWithError(sc->cache, surface), *found = NULL;   /* borrowed */
-    if (!by_key) {
-        if (PyErr_Occurred() || !(by_key = PyDict_New())) { Py_DECREF(surface); return NULL; }
-        int status = PyDict_SetItem(sc->cache, surface, by_key);
-        Py_DECREF(by_key);   /* the cache holds it */
+    /* cache[surface]: [value, entries or None, value, ...], mostly one pair */
+    PyObject *verdicts = PyDict_GetItemWithError(sc->cache, surface), *found = NULL;   /* borrowed */
+    if (!verdicts) {
+        if (PyErr_Occurred() || !(verdicts = PyList_New(0))) { Py_DECREF(surface); return NULL; }
+        int status = PyDict_SetItem(sc->cache, surface, verdicts);
+        Py_DECREF(verdicts);   /* the cache holds it */
         if (status < 0) { Py_DECREF(surface); return NULL; }
     }
-    found = PyDict_GetItemWithError(by_key, gid_obj);
-    if (found) Py_INCREF(found);
-    else if (!PyErr_Occurred()) {
-        found = PyObject_CallFunctionObjArgs(sc->verify, gid_obj, surface, NULL);
-        if (found && PyDict_SetItem(by_key, gid_obj, found) < 0) Py_CLEAR(found);
+    for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(verdicts); i += 2)
+        if (PyLong_AsSsize_t(PyList_GET_ITEM(verdicts, i)) == gid) {
+            found = Py_NewRef(PyList_GET_ITEM(verdicts, i + 1));
+            break;
+        }
+    if (!found) {
+        PyObject *gid_obj = PyLong_FromSsize_t(gid);
+        if (gid_obj) {
+            found = PyObject_CallFunctionObjArgs(sc->verify, gid_obj, surface, NULL);
+            if (found && (PyList_Append(verdicts, gid_obj) < 0 || PyList_Append(verdicts, found) < 0)) Py_CLEAR(found);
+            Py_DECREF(gid_obj);
+        }
     }
     if (!found || found == Py_None) { Py_DECREF(surface); return found; }
+    if (sc->line_number_of != line || !sc->line_number) {   /* one int per line, shared by its hits */
+        Py_XSETREF(sc->line_number, PyLong_FromSsize_t(sc->first_line + line));
+        sc->line_number_of = line;
+    }
     PyObject *hit = sc->hit_type->tp_alloc(sc->hit_type, 5);   /* as tuple.__new__(Hit, ...) does */
-    PyObject *a = PyLong_FromSsize_t(sc->first_line + line), *b = PyLong_FromSsize_t(start - base),
-             *c = PyLong_FromSsize_t(stop - base);
-    if (!hit || !a || !b || !c) {
-        Py_XDECREF(hit); Py_XDECREF(a); Py_XDECREF(b); Py_XDECREF(c); Py_DECREF(surface); Py_DECREF(found);
+    PyObject *b = PyLong_FromSsize_t(start - base), *c = PyLong_FromSsize_t(stop - base);
+    if (!hit || !sc->line_number || !b || !c) {
+        Py_XDECREF(hit); Py_XDECREF(b); Py_XDECREF(c); Py_DECREF(surface); Py_DECREF(found);
         return NULL;
     }
-    PyTuple_SET_ITEM(hit, 0, a); PyTuple_SET_ITEM(hit, 1, b); PyTuple_SET_ITEM(hit, 2, c);
+    PyTuple_SET_ITEM(hit, 0, Py_NewRef(sc->line_number)); PyTuple_SET_ITEM(hit, 1, b); PyTuple_SET_ITEM(hit, 2, c);
     PyTuple_SET_ITEM(hit, 3, surface); PyTuple_SET_ITEM(hit, 4, found);
     return hit;
 }
@@ -447,10 +458,7 @@ static int resolve_line(scan_t *sc, Py_ssize_t line, clist *found) {
     for (Py_ssize_t i = 0; i < found->len; i++) {
         candidate *c = &found->data[i];
         if (c->unit < next_free) continue;
-        PyObject *gid_obj = PyLong_FromSsize_t(c->gid);
-        if (!gid_obj) return -1;
-        PyObject *hit = verified_hit(sc, gid_obj, c->gid, c->unit, line);
-        Py_DECREF(gid_obj);
+        PyObject *hit = verified_hit(sc, c->gid, c->unit, line);
         if (!hit) return -1;
         if (hit != Py_None) {
             int status = PyList_Append(sc->hits, hit);
@@ -470,8 +478,8 @@ PyDoc_STRVAR(scan_doc,
 "-> (hits, redo, number of lines), or (None, characters to learn first)\n\n"
 "The verified leftmost-longest hits of every line of `text`, and the 0-based lines whose hits the\n"
 "caller must find itself (they are left out). key_lengths/key_seps: int32 buffers indexed by\n"
-"automaton value (seps -1: the key holds punctuation); cache: dict surface -> {value: entries or\n"
-"None}, filled by verify(value, surface); hit_type: a tuple subclass of 5 fields.");
+"automaton value (seps -1: the key holds punctuation); cache: dict surface -> [value, entries or\n"
+"None, ...], filled by verify(value, surface); hit_type: a tuple subclass of 5 fields.");
 
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     (void)self;
@@ -531,6 +539,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     result = Py_BuildValue("(OOn)", sc.hits, sc.redo, sc.k.kline.len);
 done:
     Py_XDECREF(item); Py_XDECREF(iter); Py_XDECREF(sc.keys); Py_XDECREF(sc.hits); Py_XDECREF(sc.redo);
+    Py_XDECREF(sc.line_number);
     keyed_free(&sc.k);
     PyMem_Free(found.data);
     PyBuffer_Release(&lengths_buf); PyBuffer_Release(&seps_buf);

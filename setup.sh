@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install termbase into ./.venv. With --test, also the tools the test suite checks our files with:
-# jing + Java (official TBX RelaxNG), gettext (msgfmt), LibreOffice Calc (opens our XLSX).
+# Install termbase into ./.venv (with a C compiler, the C inner loop of term recognition is built
+# too; without one, recognition runs in pure Python, slower). With --test, also a C compiler and
+# the tools the test suite checks our files with: jing + Java (official TBX RelaxNG), gettext
+# (msgfmt), LibreOffice Calc (opens our XLSX).
 set -euo pipefail
 cd "$(dirname "$0")"
 extras=""
@@ -11,6 +13,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+  command -v cc >/dev/null 2>&1 || missing+=(gcc)
+  python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+    || missing+=(python3-dev)
   if [ "${#missing[@]}" -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq

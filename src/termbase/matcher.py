@@ -5,14 +5,16 @@ One Aho–Corasick automaton holds every term form of every language, keyed on s
 Arabic: every leading clitic letter (و ف ب ك ل) and article (ال) peeled off greedily, then one
 plural/dual suffix and a final ة/ت; English: possessive and plural endings. Greedy peeling makes
 `token_key(clitics + word) == token_key(word)` for any clitic chain, so a term needs one key per
-inflected variant, not one per clitic combination. The same reduction runs over the text: in C when the
-optional extension `termbase._keys` is built (it also maps hits back to the text and builds the
-Hits, and hands back the lines it cannot decide alone), else one distinct whitespace chunk at a
-time through a bounded cache, so the Python hot path is `split`, dict lookups, `join` and
-`iter_long`. Both give the same hits; tests run every case both ways. Keys are lossy on purpose; every automaton hit is verified
-token by token against the variants a term really allows (`token_matches`: the clitic grammar of
-`arabic.strip_clitics`, sound plural/dual suffixes, forms stored on the term), so a term `علم`
-is found in `والعلم` and `بعلم` but never inside `معلم`.
+inflected variant, not one per clitic combination. Keys are lossy on purpose; every automaton hit is verified token by token against
+the variants a term really allows (`token_matches`: the clitic grammar of `arabic.strip_clitics`,
+sound plural/dual suffixes, forms stored on the term), so a term `علم` is found in `والعلم` and
+`بعلم` but never inside `معلم`.
+
+The same reduction runs over the text. With the optional C extension `termbase._keys` built, C
+keys a block of lines, scans it, verifies through a cache and builds the Hits, handing back the
+lines it cannot decide alone (`_scan`); otherwise one distinct whitespace chunk at a time goes
+through a bounded cache, so the Python hot path is `split`, dict lookups, `join` and `iter_long`
+(`_find`). Both give the same hits; the tests run every case both ways.
 """
 from __future__ import annotations
 

@@ -380,6 +380,10 @@ static PyObject *verified_hit(scan_t *sc, Py_ssize_t gid, Py_ssize_t u, Py_ssize
         int status = PyDict_SetItem(sc->cache, surface, verdicts);
         Py_DECREF(verdicts);   /* the cache holds it */
         if (status < 0) { Py_DECREF(surface); return NULL; }
+    } else if (!PyList_Check(verdicts)) {
+        PyErr_SetString(PyExc_TypeError, "scan: cache values must be lists");
+        Py_DECREF(surface);
+        return NULL;
     }
     for (Py_ssize_t i = 0; i + 1 < PyList_GET_SIZE(verdicts); i += 2)
         if (PyLong_AsSsize_t(PyList_GET_ITEM(verdicts, i)) == gid) {

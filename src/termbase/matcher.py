@@ -295,17 +295,23 @@ class Entry:
 
 class Hit(NamedTuple):
     """An occurrence: line (1-based), start/end character offsets in that line, the surface text,
-    the entries it stands for. A tuple, so the C scan can build it cheaply."""
+    the entries it stands for (one per concept and language; shared between hits, hence a tuple).
+    A tuple, so the C scan can build it cheaply."""
 
     line: int
     start: int
     end: int
     surface: str
-    entries: list
+    entries: tuple
 
     @property
     def column(self) -> int:
         return self.start + 1
+
+
+def _distinct(entries) -> tuple:
+    """One entry per concept and language, in order."""
+    return tuple({(e.concept_id, e.lang): e for e in entries}.values())
 
 
 class Matcher:
@@ -410,7 +416,7 @@ class Matcher:
         """verify(group id, surface) -> the entries the surface stands for, or None (`_keys.scan`)."""
         def verify(gid: int, surface: str):
             entries = self._verify(tokenize(surface), gid, wanted)
-            return list({(e.concept_id, e.lang): e for e in entries}.values()) if entries else None
+            return _distinct(entries) if entries else None
         return verify
 
     def _find(self, line: str, wanted, number: int) -> list[Hit]:
@@ -534,7 +540,7 @@ class Matcher:
         entries = self._verify(span, gid, wanted)
         if not entries:
             return False
-        return (list({(e.concept_id, e.lang): e for e in entries}.values()), span[0][0], span[-1][1],
+        return (_distinct(entries), span[0][0], span[-1][1],
                 span[-1][1] - span[-1][3])
 
     def _find_slow(self, line: str, wanted, number: int) -> list[Hit]:
@@ -570,7 +576,7 @@ class Matcher:
             entries = self._verify(span, gid, wanted)
             if entries:
                 words = [t for t in span if t != BOUNDARY]
-                found = (list({(e.concept_id, e.lang): e for e in entries}.values()),
+                found = (_distinct(entries),
                          words[0][0] - tokens.chunk_start(ci), words[-1][1] - tokens.chunk_start(cj))
             else:
                 found = False

@@ -118,6 +118,19 @@ def test_bad_input_is_an_error_with_a_line_not_a_traceback(glossary_dir, tmp_pat
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.parametrize("tuv,missing,line", [('<tuv><seg>The database</seg></tuv>', "an xml:lang attribute", 4),
+                                               ('<tuv xml:lang="ar"/>', "a <seg>", 4)])
+def test_a_tmx_variant_without_language_or_segment_is_an_error_not_skipped(glossary_dir, tmp_path, tuv, missing, line):
+    tmx = tmp_path / "bad.tmx"
+    tmx.write_text('<?xml version="1.0"?>\n<tmx version="1.4"><header srclang="en" segtype="sentence" o-tmf="x" '
+                   'adminlang="en" datatype="plaintext" creationtool="x" creationtoolversion="1"/><body>\n'
+                   '<tu><tuv xml:lang="en"><seg>The database</seg></tuv>\n' + tuv + '</tu>\n</body></tmx>\n',
+                   encoding="utf-8")
+    for command in ("check", "find"):
+        result = CliRunner().invoke(main, [command, str(tmx), "-g", str(glossary_dir)])
+        assert result.exit_code == 1 and f"bad.tmx:{line}: TMX <tuv> without {missing}" in result.output, result.output
+
+
 def test_entities_are_not_expanded(tmp_path):
     evil = tmp_path / "evil.xlf"
     evil.write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'

@@ -288,8 +288,10 @@ def _read_tmx(path, raw, source_lang, target_lang) -> Bilingual:
         for tuv in tu.findall("tuv"):
             seg = tuv.find("seg")
             lang = _lang(tuv.get(XML_LANG) or tuv.get("lang"))
-            if seg is not None and lang:
-                variants.append((lang, seg))
+            if not lang or seg is None:   # TMX requires both: skipping the variant would hide its text
+                missing = "an xml:lang attribute" if not lang else "a <seg>"
+                raise TermbaseError(f"TMX <tuv> without {missing}", path, tuv.sourceline)
+            variants.append((lang, seg))
         if not variants:
             continue
         wanted_source = result.source_lang or variants[0][0]

@@ -5,6 +5,7 @@ exactly its hits for any text; characters it cannot map one by one must send the
 """
 import os
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -175,3 +176,18 @@ def test_char_entries():
     assert entry(" ")[0] == m.CLASS_SPACE and entry("-")[0] == m.CLASS_SOFT and entry("،")[0] == m.CLASS_BOUNDARY
     assert unicodedata.combining("\u0301") and entry("\u0301")[0] == m.CLASS_SLOW
     assert entry("\u0bbe")[0] == m.CLASS_SLOW               # Tamil vowel sign: composes, though not a mark
+
+
+@needs_c
+def test_the_corpus_gives_the_same_hits_on_both_paths(shared, monkeypatch):
+    """The five corpus articles with the shipped glossary: hundreds of real hits, identical both ways."""
+    from termbase.cli_common import load_termbase
+
+    matcher = Matcher(load_termbase(Path(__file__).resolve().parents[1] / "glossary"))
+    total = 0
+    for path in sorted((shared / "corpus").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        c = hits_of(matcher, text, True, monkeypatch)
+        assert c == hits_of(matcher, text, False, monkeypatch), path.name
+        total += len(c)
+    assert total > 300

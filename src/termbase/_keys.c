@@ -4,10 +4,11 @@
  * `scan` turns a text into the automaton's key string exactly as matcher.py's fast path does
  * (split_chunk -> normalize_word -> token_key -> render_chunk, one key line per text line),
  * runs the pyahocorasick automaton over it, maps each hit back to the text, verifies it through
- * a cache (a Python callback on a miss) and builds the Hit tuples. What it cannot decide alone it
- * hands back as "redo" lines for the Python path: lines holding a character whose normalization
- * is not a plain per-character mapping (combining marks that compose, some ligatures, astral
- * characters...), hits of keys that hold punctuation, and hits that fail verification.
+ * a cache (a Python callback on a miss), resolves leftmost-longest per line among the keys that
+ * verify and builds the Hit tuples. What it cannot decide alone it hands back as "redo" lines for
+ * the Python path: lines holding a character whose normalization is not a plain per-character
+ * mapping (combining marks that compose, some ligatures, astral characters...) and lines where a
+ * key holding punctuation matched.
  *
  * Per-character behaviour comes from a table that Python fills (matcher.char_entry, `learn`) from
  * the very functions the Python path uses, for the characters met so far; tests compare the paths.
@@ -426,10 +427,9 @@ static int parse_match(PyObject *item, Py_ssize_t groups, Py_ssize_t *end, Py_ss
     return 0;
 }
 
-/* Hand `line` to the caller, dropping the hits already made in it (from index `line_first_hit`). */
-static int redo_line(scan_t *sc, Py_ssize_t line, Py_ssize_t line_first_hit) {
+/* Hand `line` to the caller (no hit of it is made yet: a line's hits are made when it ends). */
+static int redo_line(scan_t *sc, Py_ssize_t line) {
     sc->redo_line = line;
-    if (PyList_SetSlice(sc->hits, line_first_hit, PyList_GET_SIZE(sc->hits), NULL) < 0) return -1;
     PyObject *v = PyLong_FromSsize_t(line);
     if (!v) return -1;
     int status = PyList_Append(sc->redo, v);
@@ -532,7 +532,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         Py_ssize_t unit = last - sc.key_seps[gid];
         if (sc.key_seps[gid] < 0 || unit < 0 || unit_at[unit].kpos != end - sc.key_len[gid] + 2) {
             found.len = 0;   /* a key with punctuation: the Python path takes the line */
-            if (redo_line(&sc, line, PyList_GET_SIZE(sc.hits)) < 0) goto done;
+            if (redo_line(&sc, line) < 0) goto done;
             continue;
         }
         if (GROW(&found, 1) < 0) goto done;

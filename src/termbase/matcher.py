@@ -5,10 +5,10 @@ One Aho–Corasick automaton holds every term form of every language, keyed on s
 Arabic: every leading clitic letter (و ف ب ك ل) and article (ال) peeled off greedily, then one
 plural/dual suffix and a final ة/ت; English: possessive and plural endings. Greedy peeling makes
 `token_key(clitics + word) == token_key(word)` for any clitic chain, so a term needs one key per
-inflected variant, not one per clitic combination. Keys are lossy on purpose; every automaton hit is verified token by token against
-the variants a term really allows (`token_matches`: the clitic grammar of `arabic.strip_clitics`,
-sound plural/dual suffixes, forms stored on the term), so a term `علم` is found in `والعلم` and
-`بعلم` but never inside `معلم`.
+inflected variant, not one per clitic combination. Keys are lossy on purpose; every automaton
+hit is verified token by token against the variants a term really allows (`token_matches`: the
+clitic grammar of `arabic.strip_clitics`, sound plural/dual suffixes, forms stored on the term),
+so a term `علم` is found in `والعلم` and `بعلم` but never inside `معلم`.
 
 The same reduction runs over the text. With the optional C extension `termbase._keys` built, C
 keys a block of lines, scans it, verifies through a cache and builds the Hits, handing back the
@@ -142,25 +142,35 @@ def token_key(normalized: str) -> str:
     return normalized
 
 
-def _chunk_key(chunk: str) -> str:
-    return SEP.join(BOUNDARY if p == BOUNDARY else token_key(p[2]) for p in split_chunk(chunk))
+class _ChunkKeys(dict):
+    """chunk -> key, and chunk -> a count (`.counts`), both from `make(chunk)`; both cleared past
+    CACHE_LIMIT entries."""
 
-
-class _KeyCache(dict):
-    """chunk -> key string, and chunk -> number of tokens; both cleared past CACHE_LIMIT entries."""
-
-    def __init__(self):
+    def __init__(self, make):
         super().__init__()
+        self.make = make
         self.counts: dict = {}
 
     def __missing__(self, chunk):
         if len(self) >= CACHE_LIMIT:
             self.clear()
             self.counts.clear()
-        pieces = split_chunk(chunk)
-        value = self[chunk] = SEP.join(BOUNDARY if p == BOUNDARY else token_key(p[2]) for p in pieces)
-        self.counts[chunk] = len(pieces)
+        value, self.counts[chunk] = self.make(chunk)
+        self[chunk] = value
         return value
+
+    def counts_of(self, chunks) -> list[int]:
+        """The counts of `chunks`, keyed earlier (worked out again if the cache was cleared since)."""
+        counts = self.counts
+        if all(map(counts.__contains__, chunks)):
+            return list(map(counts.__getitem__, chunks))
+        return [self.make(chunk)[1] for chunk in chunks]
+
+
+def token_path_key(chunk: str) -> tuple[str, int]:
+    """(key of one chunk for the token path: every token and boundary joined by SEP, its tokens)."""
+    pieces = split_chunk(chunk)
+    return SEP.join(BOUNDARY if p == BOUNDARY else token_key(p[2]) for p in pieces), len(pieces)
 
 
 def render_chunk(pieces) -> str:
@@ -178,21 +188,10 @@ def render_chunk(pieces) -> str:
     return out
 
 
-class _FastKeys(dict):
-    """chunk -> `render_chunk` key, and chunk -> units (SEP-separated parts of the key, 0 if empty);
-    both cleared past CACHE_LIMIT entries."""
-
-    def __init__(self):
-        super().__init__()
-        self.units: dict = {}
-
-    def __missing__(self, chunk):
-        if len(self) >= CACHE_LIMIT:
-            self.clear()
-            self.units.clear()
-        value = self[chunk] = render_chunk(split_chunk(chunk))
-        self.units[chunk] = value.count(SEP) + 1 if value else 0
-        return value
+def fast_path_key(chunk: str) -> tuple[str, int]:
+    """(`render_chunk` key of one chunk, its units: SEP-separated parts of the key, 0 if empty)."""
+    value = render_chunk(split_chunk(chunk))
+    return value, value.count(SEP) + 1 if value else 0
 
 
 def tokenize(text: str) -> list:
@@ -321,7 +320,7 @@ class Matcher:
         self.termbase = termbase
         self.entries: list[Entry] = []
         self.groups: list[tuple] = []   # group id -> (key length, entry ids)
-        self._cache = _KeyCache()
+        self._cache = _ChunkKeys(token_path_key)
         wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
         group_of: dict[str, int] = {}
         for concept in termbase:
@@ -337,7 +336,7 @@ class Matcher:
         for key, gid in group_of.items():
             self.automaton.add_word(key, gid)
         self._verified: dict = {}
-        self._fast_keys = _FastKeys()
+        self._fast_keys = _ChunkKeys(fast_path_key)
         self._fast_verified: dict = {}
         self._ready = len(self.automaton) > 0
         self._longest = max(map(len, group_of), default=0)
@@ -624,16 +623,12 @@ class _LineMap:
 
     __slots__ = ("line", "chunks", "keys", "cumulative", "starts", "_at")
 
-    def __init__(self, line: str, chunks: list, keys: str, fast_keys: _FastKeys, empties: bool):
+    def __init__(self, line: str, chunks: list, keys: str, fast_keys: _ChunkKeys, empties: bool):
         self.line, self.chunks, self.keys = line, chunks, keys
         count = len(chunks)
         self.cumulative = None   # one unit per chunk: unit ordinal == chunk index
         if empties or keys.count(SEP) != count - 1:
-            units = fast_keys.units
-            if all(map(units.__contains__, chunks)):
-                self.cumulative = list(accumulate(map(units.__getitem__, chunks)))
-            else:   # the cache was cleared while this line was keyed
-                self.cumulative = list(accumulate(map(_units, chunks)))
+            self.cumulative = list(accumulate(fast_keys.counts_of(chunks)))
         single = len(line) == sum(map(len, chunks)) + count - 1
         self.starts = None if single else [m.start() for m in _CHUNK.finditer(line)]
         self._at = (0, 0)   # (chunk index, its offset): single-spaced offsets are running sums
@@ -658,21 +653,12 @@ class _LineMap:
         return starts[ci] + found[1], starts[cj] + found[3]
 
 
-def _units(chunk: str) -> int:
-    key = render_chunk(split_chunk(chunk))
-    return key.count(SEP) + 1 if key else 0
-
-
 class _LineTokens:
     """Tokens of one line with offsets, worked out only for the chunks a hit touches."""
 
-    def __init__(self, line: str, chunks: list, cache: _KeyCache):
+    def __init__(self, line: str, chunks: list, cache: _ChunkKeys):
         self.line, self.chunks = line, chunks
-        counts = cache.counts
-        if all(map(counts.__contains__, chunks)):
-            self.ends = list(accumulate(map(counts.__getitem__, chunks)))
-        else:   # the cache was cleared while this line was keyed
-            self.ends = list(accumulate(len(split_chunk(c)) for c in chunks))
+        self.ends = list(accumulate(cache.counts_of(chunks)))
         self._starts = None
 
     def chunk_start(self, index: int) -> int:
@@ -767,7 +753,7 @@ def char_entry(ch: str) -> tuple[int, str]:
     if ch.isspace():
         return CLASS_SPACE, ""
     if _is_word_char(ch) or ch in APOSTROPHES:
-        normalized = unicodedata.normalize("NFC", arabic.fold_presentation_forms(ch)).translate(arabic._FOLD).lower()
+        normalized = arabic.normalize_word(ch)
         if (len(normalized) > MAX_REPLACEMENT or not all(map(_one_by_one, arabic.fold_presentation_forms(ch)))
                 or not all(map(_one_by_one, normalized))):
             return CLASS_SLOW, ""

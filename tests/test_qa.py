@@ -26,9 +26,7 @@ def make_glossary() -> Termbase:
     tb.add(Concept("child", languages={
         "en": LangSection("en", terms=[Term("child", status=S.PREFERRED, forms=["children"])]),
         "ar": LangSection("ar", terms=[Term("طفل", status=S.PREFERRED, forms=["أطفال"])])}))
-    tb.add(Concept("e-mail", languages={
-        "en": LangSection("en", terms=[Term("e-mail", status=S.PREFERRED)]),
-        "ar": LangSection("ar", terms=[Term("بريد إلكتروني", status=S.PREFERRED)])}))
+    tb.add(preferred_pair("e-mail", en="e-mail", ar="بريد إلكتروني"))
     return tb
 
 
@@ -147,20 +145,18 @@ REAL = ["okapi_ImportTest2A.tmx", "okapi_RB-12-Test02.xlf", "okapi_Test_Context_
         "okapi_withGlossary.xlf", "weblate_ar_djangojs.po", "weblate_he-three.po"]
 
 
+def preferred_pair(concept_id: str, **terms: str) -> Concept:
+    """A concept with one preferred term per language: preferred_pair("x", en="...", fr="...")."""
+    return Concept(concept_id, languages={lang: LangSection(lang, terms=[Term(text, status=S.PREFERRED)])
+                                          for lang, text in terms.items()})
+
+
 def real_glossary() -> Termbase:
     tb = make_glossary()
-    tb.add(Concept("doppelganger", languages={
-        "en": LangSection("en", terms=[Term("doppelgänger", status=S.PREFERRED)]),
-        "fr": LangSection("fr", terms=[Term("alter-ego", status=S.PREFERRED)])}))
-    tb.add(Concept("translation", languages={
-        "en": LangSection("en", terms=[Term("translation", status=S.PREFERRED)]),
-        "ar": LangSection("ar", terms=[Term("ترجمة", status=S.PREFERRED)])}))
-    tb.add(Concept("segment", languages={
-        "en": LangSection("en", terms=[Term("segment", status=S.PREFERRED)]),
-        "fr": LangSection("fr", terms=[Term("segment", status=S.PREFERRED)])}))
-    tb.add(Concept("sentence", languages={
-        "en": LangSection("en", terms=[Term("sentence", status=S.PREFERRED)]),
-        "fr": LangSection("fr", terms=[Term("phrase", status=S.PREFERRED)])}))
+    tb.add(preferred_pair("doppelganger", en="doppelgänger", fr="alter-ego"))
+    tb.add(preferred_pair("translation", en="translation", ar="ترجمة"))
+    tb.add(preferred_pair("segment", en="segment", fr="segment"))
+    tb.add(preferred_pair("sentence", en="sentence", fr="phrase"))
     return tb
 
 

@@ -68,23 +68,25 @@ class Progress:
         click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
 
 
-def load_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
-    """A glossary directory or any importable file, as a Termbase.
+def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options):
+    """A glossary directory or any importable file, opened (`termbase.api.Glossary`).
 
     Reader warnings are appended to `warnings` when given, else printed on stderr; `options` go
     to the file's reader (e.g. source_lang).
     """
+    from . import api
+
     path = Path(path)
-    if path.is_dir():
-        return glossary.read(path, progress=Progress(f"reading {path}"))
     if not path.exists():
         raise UsageError("no such glossary directory or file (give one with -g, or create one with `termbase init`)"
                          if path == Path(DEFAULT_GLOSSARY) else "no such glossary directory or file", path)
-    found: list = [] if warnings is None else warnings
-    termbase = formats.read_file(path, fmt, warnings=found, **options)
-    if warnings is None:
-        show_warnings(found)
-    return termbase
+    label = f"indexing {path}" if path.is_dir() else f"reading {path}"
+    return api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+
+
+def load_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
+    """A glossary directory or any importable file, as a Termbase (concepts read on demand)."""
+    return open_termbase(path, fmt, warnings, **options).termbase()
 
 
 def require_glossary_dir(path: Path) -> Path:

@@ -375,15 +375,33 @@ def read_header(root) -> Termbase:
     return termbase
 
 
-def read_concept_file(path) -> Concept:
-    path = Path(path)
-    raw = path.read_bytes()
+def load_concept(raw: bytes, path: Path) -> tuple[dict, Concept]:
+    """(YAML mapping, Concept) of one concept file's bytes; its first error raises TermbaseError."""
     problems: list = []
-    concept = concept_from_dict(parse_yaml(raw, path), problems)
+    data = parse_yaml(raw, path)
+    concept = concept_from_dict(data, problems)
+    check_loaded(concept, problems, raw, path)
+    return data, concept
+
+
+def check_loaded(concept: Concept | None, problems: list, raw: bytes, path: Path) -> None:
+    """Raise the error that keeps a parsed concept file from loading, if any: its first error
+    problem, or an id that is not its file name."""
     _raise_first(problems, raw, path)
     if concept.id != path.stem:
         raise TermbaseError(f"id {concept.id!r} does not match the file name [id-file-name]", path, locate(raw, ("id",)))
-    return concept
+
+
+def concept_file(root, concept_id: str) -> Path | None:
+    """The file concept `concept_id` lives in, or None for an id that cannot be a file name."""
+    if not concept_id or "/" in concept_id or "\\" in concept_id or "\0" in concept_id or concept_id.startswith("."):
+        return None
+    return Path(root) / CONCEPT_DIR / f"{concept_id}.yaml"
+
+
+def read_concept_file(path) -> Concept:
+    path = Path(path)
+    return load_concept(path.read_bytes(), path)[1]
 
 
 def read(root, progress=None) -> Termbase:

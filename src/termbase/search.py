@@ -56,8 +56,9 @@ class Hit:
     def as_dict(self) -> dict:
         return dict(vars(self))
 
-    def order(self, status_rank: int = 1, length: int = 0) -> tuple:
-        return (RANKS[self.rank], -self.score, status_rank, length, self.concept_id)
+    def order(self, status: str | None = None, kind: int = 0) -> tuple:
+        """The sort key: class, score, the term's status, term before its forms, length, concept."""
+        return (RANKS[self.rank], -self.score, STATUS_RANK.get(status, 1), kind, len(self.matched), self.concept_id)
 
 
 # --- text analysis (the index stores what these return) ------------------------------------
@@ -86,6 +87,15 @@ def fts_word(key: str) -> str:
 def surface_keys(tokens) -> str:
     """The full-text document of a term's words: every key each word can be found under."""
     return " ".join(sorted({fts_word(k) for t in tokens for k in token_keys(t)}))
+
+
+def surfaces_of(term) -> list[tuple[str, int]]:
+    """(text, kind) of each spelling a term is searched under: 0 the term, 1 vocalized, 2 forms."""
+    found: dict = {}
+    for text, kind in [(term.text, 0), (term.vocalized, 1), *((form, 2) for form in term.forms)]:
+        if text:
+            found.setdefault(text, kind)
+    return list(found.items())
 
 
 def text_keys(text: str) -> str:
@@ -238,13 +248,13 @@ def search(index, query: str, limit: int = 20) -> list[Hit]:
         return []
     best: dict[str, tuple] = {}
 
-    def offer(hit: Hit, status_rank: int, length: int) -> None:
-        order = hit.order(status_rank, length)
+    def offer(hit: Hit, status: str | None = None, kind: int = 0) -> None:
+        order = hit.order(status, kind)
         if hit.concept_id not in best or order < best[hit.concept_id][0]:
             best[hit.concept_id] = (order, hit)
 
-    for concept_id, lang, text, status in index.surfaces_spelled(parsed.folded):
-        offer(Hit(concept_id, "exact", 100.0, lang, text, reason("exact", lang, text)), STATUS_RANK.get(status, 1), len(text))
+    for concept_id, lang, text, status, kind in index.surfaces_spelled(parsed.folded):
+        offer(Hit(concept_id, "exact", 100.0, lang, text, reason("exact", lang, text)), status, kind)
     if parsed.words:
         for stage, expression in (("words", parsed.full_expression), ("prefix", parsed.prefix_expression),
                                   ("fuzzy", lambda: parsed.fuzzy_expression(_near_words(index, parsed)))):
@@ -256,7 +266,7 @@ def search(index, query: str, limit: int = 20) -> list[Hit]:
         if len(best) < limit:
             match = parsed.full_expression()
             for concept_id, lang, text, score in index.definitions_matching(match, limit):
-                offer(Hit(concept_id, "definition", round(score, 3), lang, text, reason("definition", lang, text[:60])), 1, 0)
+                offer(Hit(concept_id, "definition", round(score, 3), lang, text, reason("definition", lang, text[:60])))
     ranked = sorted(best.values(), key=lambda item: item[0])
     return [hit for _, hit in ranked[:limit]]
 
@@ -268,7 +278,7 @@ def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) 
     offset, last_size = 0, None
     while True:
         rows = index.surfaces_matching(match, want, offset)
-        for concept_id, lang, text, tokens, status in rows:
+        for concept_id, lang, text, tokens, status, kind in rows:
             size = len(tokens)
             if len(found) >= limit and size != last_size:
                 return
@@ -278,8 +288,7 @@ def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) 
                 continue
             rank, score = verdict
             found.add(concept_id)
-            offer(Hit(concept_id, rank, round(score, 1), lang, text, reason(rank, lang, text)),
-                  STATUS_RANK.get(status, 1), len(text))
+            offer(Hit(concept_id, rank, round(score, 1), lang, text, reason(rank, lang, text)), status, kind)
         if len(rows) < want:
             return
         offset += want

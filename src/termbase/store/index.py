@@ -62,6 +62,7 @@ CREATE INDEX terms_by_file ON terms(file);
 CREATE INDEX preferred_terms ON terms(lang, norm) WHERE status = 'preferredTerm-admn-sts';
 CREATE TABLE surfaces(
   id INTEGER PRIMARY KEY, file TEXT, concept_id TEXT, lang TEXT, text TEXT, status TEXT,
+  kind INTEGER,         -- 0 the term itself, 1 its vocalized form, 2 a stored form
   folded TEXT,          -- search.fold(text): exact matches
   tokens TEXT,          -- search.words(text), space-separated
   size INTEGER,         -- how many words
@@ -407,15 +408,14 @@ class Index:
                 if term.context_source:
                     sources.append((file, cid, json.dumps(["languages", tag, "terms", position, "context_source"]),
                                     term.context_source))
-                for text in dict.fromkeys([term.text, term.vocalized, *term.forms]):
-                    if text:
-                        tokens = search.words(text)
-                        surfaces.append((file, cid, tag, text, status, search.fold(text), " ".join(tokens),
-                                         len(tokens), search.surface_keys(tokens)))
+                for text, kind in search.surfaces_of(term):
+                    tokens = search.words(text)
+                    surfaces.append((file, cid, tag, text, status, kind, search.fold(text), " ".join(tokens),
+                                     len(tokens), search.surface_keys(tokens)))
         db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?)", sources)
         db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?)", terms)
-        db.executemany("INSERT INTO surfaces(file, concept_id, lang, text, status, folded, tokens, size, keys) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", surfaces)
+        db.executemany("INSERT INTO surfaces(file, concept_id, lang, text, status, kind, folded, tokens, size, keys) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", surfaces)
         db.executemany("INSERT INTO definitions(file, concept_id, lang, text, keys) VALUES (?, ?, ?, ?, ?)",
                        [(file, cid, tag, section.definition, search.text_keys(section.definition))
                         for tag, section in concept.languages.items() if section.definition])
@@ -592,18 +592,19 @@ class Index:
         return list(groups.values())
 
     def surfaces_spelled(self, folded: str):
-        return self.db.execute("SELECT concept_id, lang, text, status FROM surfaces WHERE folded = ?", (folded,)).fetchall()
+        return self.db.execute("SELECT concept_id, lang, text, status, kind FROM surfaces WHERE folded = ?",
+                               (folded,)).fetchall()
 
     def surfaces_matching(self, match: str, limit: int, offset: int = 0):
         """(concept, lang, text, words, status) of surfaces whose keys match an FTS5 expression,
         fewest words first."""
         rows = self.db.execute(
-            "SELECT s.concept_id, s.lang, s.text, s.tokens, s.status FROM surface_fts f "
+            "SELECT s.concept_id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
             "JOIN surfaces s ON s.id = f.rowid WHERE surface_fts MATCH ? "
-            "ORDER BY s.size, s.status = 'preferredTerm-admn-sts' DESC, length(s.text), s.concept_id "
+            "ORDER BY s.size, s.status = 'preferredTerm-admn-sts' DESC, s.kind, length(s.text), s.concept_id "
             "LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
-        return [(cid, lang, text, tuple(tokens.split(" ")) if tokens else (), status)
-                for cid, lang, text, tokens, status in rows]
+        return [(cid, lang, text, tuple(tokens.split(" ")) if tokens else (), status, kind)
+                for cid, lang, text, tokens, status, kind in rows]
 
     def definitions_matching(self, match: str, limit: int):
         """(concept, lang, definition, score) for definitions matching an FTS5 expression, best first."""

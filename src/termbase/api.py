@@ -105,7 +105,7 @@ class Glossary:
 
         if self._index is None:
             if self.indexed:
-                self._index = Index.open(self.path, notify=self.notify)
+                self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
             else:
                 self._index = Index.memory(self.path)
                 self._index.load_termbase(self._memory())
@@ -144,7 +144,7 @@ class Glossary:
         from .store.index import Index
 
         if self._index is None:
-            self._index = Index.open(self.path, notify=self.notify)
+            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
         if not self._fresh:
             self._index.refresh_one(concept_id)
             error = self._index.file_error(f"{concept_id}.yaml")
@@ -245,7 +245,7 @@ class Glossary:
         if self._index is None:
             from .store.index import Index
 
-            self._index = Index.open(self.path, notify=self.notify)
+            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
         self._index.refresh(self.progress)
         self._fresh = True
         return validate.validate_indexed(self.path, header, found, self._index)

@@ -131,6 +131,7 @@ def _strip_en_suffix(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=CACHE_LIMIT)
 def token_key(normalized: str) -> str:
     """The lossy automaton key of one normalized token (see the module docstring)."""
     if normalized == BOUNDARY:

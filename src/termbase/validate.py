@@ -11,6 +11,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import fields
 from pathlib import Path
+from typing import NamedTuple
 
 from . import arabic
 from .errors import Finding, TermbaseError
@@ -236,20 +237,36 @@ def header_findings(root: Path) -> tuple[Termbase, list[Finding]]:
         return Termbase(), [Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column)]
 
 
-def file_findings(path: Path, raw: bytes) -> tuple[dict | None, Concept | None, list[Finding]]:
-    """(YAML mapping, Concept, findings) of one concept file alone: the checks that need neither
-    the header nor the other files. The mapping and concept are None when they do not load."""
+class FileCheck(NamedTuple):
+    """What one concept file holds and what is wrong with it on its own."""
+
+    data: dict | None           # the YAML mapping, None if it does not parse
+    concept: Concept | None     # None if it does not parse or has no usable structure
+    findings: list              # validate's findings for this file alone
+    load_error: TermbaseError | None   # why reading the glossary would stop at this file
+
+
+def file_findings(path: Path, raw: bytes) -> FileCheck:
+    """One concept file checked alone: the checks that need neither the header nor other files."""
+    from .glossary import check_loaded
+
     try:
         data = parse_yaml(raw, path)
     except TermbaseError as error:
-        return None, None, [Finding(path, error.line, "error", error.message, "malformed-yaml", error.column)]
+        return FileCheck(None, None, [Finding(path, error.line, "error", error.message, "malformed-yaml", error.column)],
+                         error)
     problems: list = []
     concept = concept_from_dict(data, problems)
+    load_error = None
+    try:
+        check_loaded(concept, problems, raw, path)
+    except TermbaseError as error:
+        load_error = error
     problems += check_text(data, raw.decode("utf-8", "replace"))
     if concept is not None:
         for check in CONCEPT_CHECKS:
             problems += check(concept, path)
-    return data, concept, _findings(path, raw, problems)
+    return FileCheck(data, concept, _findings(path, raw, problems), load_error)
 
 
 def header_problems(concept: Concept, header: Termbase) -> list[Problem]:
@@ -276,7 +293,7 @@ def validate(root, progress=None) -> list[Finding]:
         if progress is not None:
             progress(done, len(paths))
         raw = path.read_bytes()
-        _, concept, found = file_findings(path, raw)
+        _, concept, found, _ = file_findings(path, raw)
         findings += found
         if concept is None:
             continue
@@ -314,7 +331,7 @@ def validate_indexed(root, header: Termbase, header_found: list, index) -> list[
             problems[file].append(unknown_source(keypath, source))
     for file, concept_id in index.duplicate_id_files():
         problems[file].append(duplicate_id(concept_id))
-    for file, _, position, target, exists in index.odd_cross_references():
+    for file, position, target, exists in index.odd_cross_references():
         problems[file].append(odd_cross_reference(position, target, exists))
     groups = index.shared_preferred_terms()
     file_of = {(cid, tag, position): file for group in groups for cid, tag, position, _, file in group}

@@ -3,15 +3,16 @@
 The files under glossary/ are the truth; the index only remembers what they said. Before it
 answers, `refresh` stats every concept file and re-reads those whose size, mtime, ctime or inode
 differ from what it recorded, and drops the files that are gone. As in git's "racy git" rule, a
-file whose mtime is within RACY_WINDOW_NS of the moment it was last read may have changed again
-in the same clock tick, so it is read again (and compared by content hash) until it is older.
+file whose mtime lies within RACY_WINDOW_NS of the moment it was last read may have changed
+again in the same clock tick, so it is read again (and compared by content hash) until it is
+older than that.
 
-It holds the YAML mappings of the concepts (JSON), the tables commands query (terms, subject
-fields, cross-references, sources), the search keys (FTS5), each file's validation findings by
-content hash, and the recognition automaton of the latest state. Anything wrong with the file
-itself — missing, truncated, corrupt, another schema or termbase version — means it is thrown
-away and rebuilt, with one line on stderr. Writers are serialized by SQLite (WAL, busy timeout);
-readers never wait for them.
+It holds the YAML mappings of the concepts (JSON, checksummed), the tables commands query
+(terms, subject fields, cross-references, sources), the search keys (FTS5), each file's own
+validation findings by content hash, and the recognition automaton of the latest state
+(`store.cache`). An index file that is missing, truncated, corrupt, or written by another schema
+or termbase version is thrown away and rebuilt, with one line on stderr. Writers are serialized
+by SQLite (WAL, busy timeout); readers never wait for them.
 """
 from __future__ import annotations
 
@@ -25,13 +26,15 @@ from pathlib import Path
 
 from .. import arabic, search
 from ..errors import TermbaseError
-from ..glossary import CONCEPT_DIR, concept_from_dict, load_concept
-from ..model import Concept
+from ..glossary import CONCEPT_DIR, concept_from_dict
+from ..model import AdministrativeStatus, Concept
 
 SCHEMA_VERSION = 1
 RACY_WINDOW_NS = 2_000_000_000        # coarse file systems keep 1–2 s mtimes
 BUSY_TIMEOUT = 120.0                  # seconds a refresh waits for another process's refresh
 CORRUPT_CODES = {11, 26}              # SQLITE_CORRUPT, SQLITE_NOTADB
+PARALLEL_FILES = 2000                 # from this many files to read, worker processes share the parsing
+STATUSES = list(AdministrativeStatus)  # stored as their position
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -43,44 +46,46 @@ CREATE TABLE files(
   findings TEXT         -- JSON: what validate finds in this file alone
 ) WITHOUT ROWID;
 CREATE TABLE concepts(
-  file TEXT PRIMARY KEY, id TEXT NOT NULL, data TEXT NOT NULL, checksum TEXT NOT NULL,
+  n INTEGER PRIMARY KEY, file TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
+  data TEXT NOT NULL, checksum TEXT NOT NULL,   -- the YAML mapping as JSON, and its BLAKE2b
   en TEXT, ar TEXT, review_status TEXT
-) WITHOUT ROWID;
+);
 CREATE INDEX concepts_by_id ON concepts(id);
-CREATE TABLE subjects(file TEXT, concept_id TEXT, position INTEGER, subject TEXT);
-CREATE INDEX subjects_by_file ON subjects(file);
+CREATE TABLE subjects(concept INTEGER, position INTEGER, subject TEXT);
+CREATE INDEX subjects_by_concept ON subjects(concept);
 CREATE INDEX subjects_by_subject ON subjects(subject);
-CREATE TABLE xrefs(file TEXT, concept_id TEXT, position INTEGER, target TEXT);
-CREATE INDEX xrefs_by_file ON xrefs(file);
-CREATE TABLE sources(file TEXT, concept_id TEXT, keypath TEXT, source TEXT);
-CREATE INDEX sources_by_file ON sources(file);
+CREATE TABLE xrefs(concept INTEGER, position INTEGER, target TEXT);
+CREATE INDEX xrefs_by_concept ON xrefs(concept);
+CREATE TABLE sources(concept INTEGER, keypath TEXT, source TEXT);
+CREATE INDEX sources_by_concept ON sources(concept);
 CREATE TABLE terms(
-  file TEXT, concept_id TEXT, lang TEXT, position INTEGER, text TEXT, type TEXT, status TEXT,
+  concept INTEGER, lang TEXT, position INTEGER, text TEXT, type TEXT,
+  status INTEGER,       -- position in STATUSES, NULL for none
   norm TEXT             -- arabic.normalize(text): what duplicate-preferred compares
 );
-CREATE INDEX terms_by_file ON terms(file);
-CREATE INDEX preferred_terms ON terms(lang, norm) WHERE status = 'preferredTerm-admn-sts';
+CREATE INDEX terms_by_concept ON terms(concept);
+CREATE INDEX preferred_terms ON terms(lang, norm) WHERE status = 0;
 CREATE TABLE surfaces(
-  id INTEGER PRIMARY KEY, file TEXT, concept_id TEXT, lang TEXT, text TEXT, status TEXT,
+  id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT, status INTEGER,
   kind INTEGER,         -- 0 the term itself, 1 its vocalized form, 2 a stored form
-  folded TEXT,          -- search.fold(text): exact matches
+  folded TEXT,          -- search.fold(text), for exact matches
   tokens TEXT,          -- search.words(text), space-separated
-  size INTEGER,         -- how many words
-  keys TEXT             -- search.surface_keys: the FTS5 document
+  size INTEGER          -- how many words
 );
-CREATE INDEX surfaces_by_file ON surfaces(file);
+CREATE INDEX surfaces_by_concept ON surfaces(concept);
 CREATE INDEX surfaces_by_spelling ON surfaces(folded);
-CREATE VIRTUAL TABLE surface_fts USING fts5(keys, content='surfaces', content_rowid='id',
-                                            tokenize='ascii', detail='none');
+CREATE VIRTUAL TABLE surface_fts USING fts5(keys, content='', tokenize='ascii', detail='none');
 CREATE VIRTUAL TABLE surface_words USING fts5vocab('surface_fts', 'row');
-CREATE TABLE definitions(id INTEGER PRIMARY KEY, file TEXT, concept_id TEXT, lang TEXT, text TEXT, keys TEXT);
-CREATE INDEX definitions_by_file ON definitions(file);
-CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='definitions', content_rowid='id',
-                                               tokenize='ascii');
+CREATE TABLE definitions(id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT);
+CREATE INDEX definitions_by_concept ON definitions(concept);
+CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='', tokenize='ascii');
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
 """
 
-DERIVED = ("subjects", "xrefs", "sources", "terms")
+TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and "CREATE INDEX" not in statement]
+INDEXES = [statement for statement in SCHEMA.split(";\n") if "CREATE INDEX" in statement]
+
+DERIVED = ("subjects", "xrefs", "sources", "terms", "surfaces", "definitions")
 
 
 class IndexUnusable(Exception):
@@ -107,8 +112,8 @@ def package_version() -> str:
 
 
 def default_location(root: Path) -> Path:
-    """Where the index of `root` lives: $TERMBASE_INDEX_DIR, else the user's cache directory,
-    one file per glossary, named after a hash of the glossary's real path."""
+    """Where the index of `root` lives: in $TERMBASE_INDEX_DIR, else in the user's cache
+    directory; one file per glossary, named after a hash of the glossary's real path."""
     base = os.environ.get("TERMBASE_INDEX_DIR")
     if not base:
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -134,15 +139,81 @@ def scan(folder: Path) -> dict:
         raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
     try:
         for name in os.listdir(fd):
-            if name.endswith(".yaml") and not name.startswith("."):
+            if name.endswith(".yaml"):
                 try:
-                    st = os.stat(name, dir_fd=fd, follow_symlinks=True)
+                    st = os.stat(name, dir_fd=fd)
                 except FileNotFoundError:
                     continue
                 found[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     finally:
         os.close(fd)
     return found
+
+
+def _needs_reading(stat: tuple, recorded: tuple | None) -> bool:
+    """Whether a file must be read: unknown, stat changed, or racily clean (modified within
+    RACY_WINDOW_NS before it was last read, so a change in the same tick would not show)."""
+    return recorded is None or recorded[:4] != stat or recorded[1] + RACY_WINDOW_NS >= recorded[4]
+
+
+# --- what one file contributes ------------------------------------------------------------------
+
+def analyse(path: Path, raw: bytes) -> tuple:
+    """Everything the index stores for one concept file, as plain rows (picklable, so worker
+    processes can do it): (error, findings, concept row or None, derived rows by table)."""
+    from .. import validate
+
+    data, concept, findings, load_error = validate.file_findings(path, raw)
+    error = json.dumps([load_error.message, load_error.line, load_error.column]) if load_error else None
+    found = json.dumps([[f.line, f.severity, f.message, f.check, f.column] for f in findings], ensure_ascii=False)
+    if concept is None:
+        return error, found, None, {}
+    return (error, found) + concept_rows(concept, data)
+
+
+def concept_rows(concept: Concept, data: dict) -> tuple:
+    """(concept row, {table: rows}) of one concept; rows leave out the concept number, which
+    `_store` puts first."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
+    row = (concept.id, payload, content_hash(payload.encode("utf-8")), en.text if en else "",
+           ar.text if ar else "", concept.review_status.value if concept.review_status else None)
+    sources = [(json.dumps(["sources", i]), s) for i, s in enumerate(concept.sources)]
+    terms, surfaces = [], []
+    for tag, section in concept.languages.items():
+        for position, term in enumerate(section.terms):
+            status = STATUSES.index(term.status) if term.status else None
+            terms.append((tag, position, term.text, term.type.value if term.type else None, status,
+                           arabic.normalize(term.text)))
+            if term.context_source:
+                sources.append((json.dumps(["languages", tag, "terms", position, "context_source"]), term.context_source))
+            for text, kind in search.surfaces_of(term):
+                tokens = search.words(text)
+                surfaces.append((tag, text, status, kind, search.fold(text), " ".join(tokens), len(tokens)))
+    return row, {
+        "subjects": list(enumerate(concept.subject_fields)),
+        "xrefs": list(enumerate(concept.cross_references)),
+        "sources": sources, "terms": terms, "surfaces": surfaces,
+        "definitions": [(tag, section.definition) for tag, section in concept.languages.items() if section.definition]}
+
+
+COLUMNS = {"subjects": "concept, position, subject", "xrefs": "concept, position, target",
+           "sources": "concept, keypath, source", "terms": "concept, lang, position, text, type, status, norm",
+           "surfaces": "concept, lang, text, status, kind, folded, tokens, size", "definitions": "concept, lang, text"}
+
+
+def _analyse_file(job: tuple) -> tuple:
+    """(name, digest, analysis) of one file: digest None if it is gone, analysis None if its
+    bytes hash to `known_hash` (only its stat changed)."""
+    folder, name, known_hash = job
+    try:
+        raw = (folder / name).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return name, None, None
+    digest = content_hash(raw)
+    if digest == known_hash:
+        return name, digest, None
+    return name, digest, analyse(folder / name, raw)
 
 
 class Index:
@@ -153,54 +224,61 @@ class Index:
         self.root = root
         self.location = location      # None: in memory
         self._generation = None
+        self._lock = None
 
     # -- opening -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root, location: Path | None = None, notify=None) -> "Index":
-        """The index of glossary directory `root`, created or rebuilt as needed (not refreshed).
+    def open(cls, root, location: Path | None = None, notify=None, progress=None) -> "Index":
+        """The index of glossary directory `root`, built or rebuilt as needed (not refreshed).
 
-        `notify(message)` hears about rebuilds and fallbacks (default: one line on stderr).
+        `notify(message)` hears about rebuilds and fallbacks (default: one line on stderr);
+        `progress(done, total)` about a build. While it is open the index holds a shared lock on
+        `<index>.lock`; a rebuild takes it exclusively, so no process ever has a file open that
+        another replaces.
         """
         root = Path(root)
         notify = notify or _stderr
         location = Path(location) if location else default_location(root)
+        lock = None
         try:
-            return cls._open_file(root, location)
-        except IndexUnusable as problem:
-            notify(f"termbase: indexing {root} (no index yet)" if problem.reason == "missing"
-                   else f"termbase: rebuilding the index of {root} ({problem.reason})")
-            _remove(location)
+            location.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = _Lock(Path(f"{location}.lock"))
+            lock.acquire(shared=True)
             try:
-                return cls._open_file(root, location, create=True)
-            except (OSError, sqlite3.Error, IndexUnusable) as error:
-                notify(f"termbase: cannot write the index at {location} ({_why(error)}); using one in memory")
-                return cls.memory(root)
-        except (OSError, sqlite3.OperationalError) as error:
-            notify(f"termbase: cannot open the index at {location} ({_why(error)}); using one in memory")
-            return cls.memory(root)
+                return cls._open_file(root, location, lock)
+            except IndexUnusable as problem:
+                reason = problem.reason
+            lock.acquire(shared=False)
+            try:
+                return cls._open_file(root, location, lock)     # another process rebuilt it meanwhile
+            except IndexUnusable as problem:
+                reason = problem.reason if reason != "missing" else reason
+            notify(f"termbase: indexing {root} (no index yet)" if reason == "missing"
+                   else f"termbase: rebuilding the index of {root} ({reason})")
+            cls._build(root, location, progress)
+            lock.acquire(shared=True)
+            return cls._open_file(root, location, lock)
+        except (OSError, sqlite3.Error, IndexUnusable) as error:
+            if lock is not None:
+                lock.release()
+            notify(f"termbase: cannot use the index at {location} ({_why(error)}); using one in memory")
+            index = cls.memory(root)
+            return index
 
     @classmethod
-    def _open_file(cls, root: Path, location: Path, create: bool = False) -> "Index":
-        if not create and not location.exists():
+    def _open_file(cls, root: Path, location: Path, lock=None) -> "Index":
+        if not location.exists():
             raise IndexUnusable("missing")
-        if create:
-            location.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.chmod(location.parent, 0o700)
-            except OSError:
-                pass
         try:
             connection = sqlite3.connect(location, timeout=BUSY_TIMEOUT, isolation_level=None,
                                          check_same_thread=False)
         except sqlite3.Error as error:
             raise IndexUnusable(_why(error)) from None
         index = cls(connection, root, location)
+        index._lock = lock
         try:
-            if create:
-                index._create()
-            else:
-                index._check()
+            index._check()
         except IndexUnusable:
             connection.close()
             raise
@@ -212,6 +290,35 @@ class Index:
         return index
 
     @classmethod
+    def _build(cls, root: Path, location: Path, progress=None) -> None:
+        """Build the whole index into a new file beside `location`, then rename it into place
+        (the caller holds the exclusive lock). A crash leaves at most a temp file, removed by
+        the next build."""
+        for stale in location.parent.glob(f".{location.name}.*.tmp"):
+            _remove(stale)
+        temp = location.with_name(f".{location.name}.{os.getpid()}.tmp")
+        connection = sqlite3.connect(temp, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=OFF")     # a new file: nothing to protect yet
+            connection.execute("PRAGMA synchronous=OFF")
+            index = cls(connection, root, temp)
+            index._create(indexes=False)
+            with index.writing():
+                index._update(root / CONCEPT_DIR, scan(root / CONCEPT_DIR), time.time_ns(), progress, bulk=True)
+                for statement in INDEXES:
+                    connection.execute(statement)
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _remove(location)
+        os.replace(temp, location)
+
+    @classmethod
     def memory(cls, root: Path | None = None) -> "Index":
         """A fresh index held in memory (for files, TERMBASE_NO_INDEX, or when nothing can be written)."""
         connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
@@ -219,36 +326,24 @@ class Index:
         index._create()
         return index
 
-    def _create(self) -> None:
+    def _create(self, indexes: bool = True) -> None:
+        """Create the tables (and their indexes, unless a bulk load adds them afterwards)."""
         db = self.db
-        if self.location is not None:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                db.execute("ROLLBACK")       # another process created it meanwhile
-                self._check()
-                return
-            db.executescript(SCHEMA.replace("CREATE ", "CREATE ") + ";")  # executescript commits
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        db.execute("BEGIN IMMEDIATE")
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("schema", SCHEMA_VERSION), ("termbase", package_version()),
-            ("root", os.path.realpath(self.root) if self.root else ""), ("generation", 0)])
-        db.execute("COMMIT")
+        with self.writing():
+            for statement in TABLES + (INDEXES if indexes else []):
+                db.execute(statement)
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("schema", SCHEMA_VERSION), ("termbase", package_version()),
+                ("root", os.path.realpath(self.root) if self.root else ""), ("generation", 0)])
 
     def _check(self) -> None:
         """Raise IndexUnusable unless the file is a whole index of this schema, version and glossary."""
         db = self.db
-        db.execute("PRAGMA busy_timeout = %d" % int(BUSY_TIMEOUT * 1000))
-        page_size, pages = db.execute("PRAGMA page_size").fetchone()[0], db.execute("PRAGMA page_count").fetchone()[0]
-        if self.location is not None and self.location.stat().st_size < page_size * pages \
-                and not Path(str(self.location) + "-wal").exists():
-            raise IndexUnusable("truncated")
+        if self.location is not None:
+            page_size = db.execute("PRAGMA page_size").fetchone()[0]
+            pages = db.execute("PRAGMA page_count").fetchone()[0]
+            if self.location.stat().st_size < page_size * pages and not Path(f"{self.location}-wal").exists():
+                raise IndexUnusable("truncated")
         try:
             meta = dict(db.execute("SELECT key, value FROM meta"))
         except sqlite3.OperationalError as error:
@@ -266,6 +361,13 @@ class Index:
 
     def close(self) -> None:
         self.db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def writing(self):
+        """A write transaction (BEGIN IMMEDIATE: waits for another writer; readers go on)."""
+        return _Transaction(self.db)
 
     # -- refreshing ----------------------------------------------------------------------------
 
@@ -274,164 +376,121 @@ class Index:
         folder = self.root / CONCEPT_DIR
         started = time.time_ns()
         listing = scan(folder)
-        if not self._stale(listing, self._recorded(), started):
+        recorded = self._recorded()
+        if listing.keys() == recorded.keys() and not any(
+                _needs_reading(stat, recorded[name]) for name, stat in listing.items()):
             return 0
-        with self.writing():
-            return self._update(folder, listing, self._recorded(), started, progress)
+        return self._update(folder, listing, started, progress)
 
     def refresh_one(self, concept_id: str) -> None:
         """Bring one concept's file up to date (what `show` needs), leaving the others alone."""
         name = f"{concept_id}.yaml"
-        path = self.root / CONCEPT_DIR / name
         started = time.time_ns()
         try:
-            st = os.stat(path)
+            st = os.stat(self.root / CONCEPT_DIR / name)
             listing = {name: (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)}
         except (FileNotFoundError, NotADirectoryError):
             listing = {}
-        recorded = {name: row for name, row in self._recorded(name).items()}
-        if not self._stale(listing, recorded, started):
+        recorded = self._recorded(name)
+        if listing.keys() == recorded.keys() and not any(_needs_reading(s, recorded[n]) for n, s in listing.items()):
             return
-        with self.writing():
-            self._update(self.root / CONCEPT_DIR, listing, self._recorded(name), started, None, only=name)
+        self._update(self.root / CONCEPT_DIR, listing, started, None, only=name)
 
     def _recorded(self, name: str | None = None) -> dict:
         query = "SELECT name, size, mtime_ns, ctime_ns, ino, checked_ns, hash FROM files"
         rows = self.db.execute(query + " WHERE name = ?", (name,)) if name else self.db.execute(query)
         return {row[0]: row[1:] for row in rows}
 
-    @staticmethod
-    def _stale(listing: dict, recorded: dict, now: int) -> bool:
-        if listing.keys() != recorded.keys():
-            return True
-        for name, stat in listing.items():
-            row = recorded[name]
-            if row[:4] != stat or row[1] + RACY_WINDOW_NS >= row[4]:
-                return True
-        return False
-
-    def writing(self):
-        """A write transaction (BEGIN IMMEDIATE: waits for another writer, readers go on)."""
-        return _Transaction(self.db)
-
-    def _update(self, folder: Path, listing: dict, recorded: dict, started: int, progress, only=None) -> int:
-        gone = [name for name in recorded if name not in listing]
-        for name in gone:
-            self._forget(name)
-            self.db.execute("DELETE FROM files WHERE name = ?", (name,))
-        changed = sorted(name for name, stat in listing.items()
-                         if name not in recorded or self._stale({name: stat}, {name: recorded[name]}, started))
-        bulk = len(changed) > 1000 and not recorded
-        reread = 0
-        for done, name in enumerate(changed, 1):
-            if progress is not None:
-                progress(done, len(changed))
-            path = folder / name
-            try:
-                raw = path.read_bytes()
-            except (FileNotFoundError, IsADirectoryError):
+    def _update(self, folder: Path, listing: dict, started: int, progress, only: str | None = None,
+                bulk: bool = False) -> int:
+        """Read what changed and store it, in one transaction (another process's refresh of the
+        same index waits, then finds little left to do). `bulk`: into a new, empty index."""
+        with self.writing() if not self.db.in_transaction else _Nothing():
+            recorded = self._recorded(only)
+            gone = [name for name in recorded if name not in listing]
+            for name in gone:
+                self._forget(name)
+            changed = sorted(name for name, stat in listing.items() if _needs_reading(stat, recorded.get(name)))
+            jobs = [(folder, name, recorded[name][5] if name in recorded else None) for name in changed]
+            reread = 0
+            for done, (name, digest, analysis) in enumerate(_analysed(jobs), 1):
+                if progress is not None:
+                    progress(done, len(jobs))
+                if digest is None:             # vanished while we looked
+                    if name in recorded:
+                        self._forget(name)
+                    continue
+                if analysis is None:           # same bytes: only the stat changed
+                    self.db.execute("UPDATE files SET size=?, mtime_ns=?, ctime_ns=?, ino=?, checked_ns=? WHERE name=?",
+                                    (*listing[name], started, name))
+                    continue
+                reread += 1
                 if name in recorded:
                     self._forget(name)
-                    self.db.execute("DELETE FROM files WHERE name = ?", (name,))
-                continue
-            stat, digest, old = listing[name], content_hash(raw), recorded.get(name)
-            if old is not None and old[5] == digest:
-                self.db.execute("UPDATE files SET size=?, mtime_ns=?, ctime_ns=?, ino=?, checked_ns=? WHERE name=?",
-                                (*stat, started, name))
-                continue
-            reread += 1
-            if old is not None:
-                self._forget(name)
-            self._load(path, raw, digest, stat, started, fts=not bulk)
-        if bulk:
-            self.db.execute("INSERT INTO surface_fts(surface_fts) VALUES ('rebuild')")
-            self.db.execute("INSERT INTO definition_fts(definition_fts) VALUES ('rebuild')")
-        if reread or gone:
-            self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-            self._generation = None
-        return reread
+                self._store(name, listing[name], started, digest, analysis, fts=not bulk)
+            if bulk:
+                self._fill_fts()
+            if reread or gone:
+                self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+                self._generation = None
+            return reread
 
     def _forget(self, file: str) -> None:
-        """Drop the concept of one file and everything derived from it."""
+        """Drop one file and its concept with everything derived from it."""
         db = self.db
-        db.execute("INSERT INTO surface_fts(surface_fts, rowid, keys) "
-                   "SELECT 'delete', id, keys FROM surfaces WHERE file = ?", (file,))
-        db.execute("INSERT INTO definition_fts(definition_fts, rowid, keys) "
-                   "SELECT 'delete', id, keys FROM definitions WHERE file = ?", (file,))
-        for table in DERIVED + ("surfaces", "definitions", "concepts"):
-            db.execute(f"DELETE FROM {table} WHERE file = ?", (file,))
+        row = db.execute("SELECT n FROM concepts WHERE file = ?", (file,)).fetchone()
+        if row is not None:
+            n = row[0]
+            db.executemany("INSERT INTO surface_fts(surface_fts, rowid, keys) VALUES ('delete', ?, ?)",
+                           [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
+                            db.execute("SELECT id, tokens FROM surfaces WHERE concept = ?", (n,)).fetchall()])
+            db.executemany("INSERT INTO definition_fts(definition_fts, rowid, keys) VALUES ('delete', ?, ?)",
+                           [(did, search.text_keys(text)) for did, text in
+                            db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,)).fetchall()])
+            for table in DERIVED:
+                db.execute(f"DELETE FROM {table} WHERE concept = ?", (n,))
+            db.execute("DELETE FROM concepts WHERE n = ?", (n,))
+        db.execute("DELETE FROM files WHERE name = ?", (file,))
 
-    def _load(self, path: Path, raw: bytes, digest: str, stat: tuple, started: int, fts: bool = True) -> None:
-        """Parse one concept file and store its concept, derived rows, findings and load error."""
-        from .. import validate
-        from ..glossary import check_loaded
-
-        data, concept, findings = validate.file_findings(path, raw)
-        error = None
-        if data is None:
-            error = findings[0]
-            error = [error.message, error.line, error.column]
-        else:
-            problems: list = []
-            concept_from_dict(data, problems)
-            try:
-                check_loaded(concept, problems, raw, path)
-            except TermbaseError as failure:
-                error = [failure.message, failure.line, failure.column]
-        self.db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (path.name, *stat, started, digest, json.dumps(error) if error else None,
-                         json.dumps([[f.line, f.severity, f.message, f.check, f.column] for f in findings],
-                                    ensure_ascii=False)))
-        if concept is not None:
-            self.put(concept, data, path.name, fts)
-
-    def put(self, concept: Concept, data: dict, file: str, fts: bool = True) -> None:
-        """Store one concept (parsed from `data`, its YAML mapping) and everything derived from it."""
+    def _store(self, file: str, stat: tuple | None, started: int, digest: str | None, analysis: tuple,
+               fts: bool = True) -> None:
+        error, findings, row, derived = analysis
         db = self.db
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-        en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
-        cid = concept.id
-        db.execute("INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (file, cid, payload, content_hash(payload.encode("utf-8")), en.text if en else "",
-                    ar.text if ar else "", concept.review_status.value if concept.review_status else None))
-        db.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?)",
-                       [(file, cid, i, s) for i, s in enumerate(concept.subject_fields)])
-        db.executemany("INSERT INTO xrefs VALUES (?, ?, ?, ?)",
-                       [(file, cid, i, t) for i, t in enumerate(concept.cross_references)])
-        sources = [(file, cid, json.dumps(["sources", i]), s) for i, s in enumerate(concept.sources)]
-        terms, surfaces = [], []
-        for tag, section in concept.languages.items():
-            for position, term in enumerate(section.terms):
-                status = term.status.value if term.status else None
-                terms.append((file, cid, tag, position, term.text, term.type.value if term.type else None, status,
-                              arabic.normalize(term.text)))
-                if term.context_source:
-                    sources.append((file, cid, json.dumps(["languages", tag, "terms", position, "context_source"]),
-                                    term.context_source))
-                for text, kind in search.surfaces_of(term):
-                    tokens = search.words(text)
-                    surfaces.append((file, cid, tag, text, status, kind, search.fold(text), " ".join(tokens),
-                                     len(tokens), search.surface_keys(tokens)))
-        db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?)", sources)
-        db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?, ?)", terms)
-        db.executemany("INSERT INTO surfaces(file, concept_id, lang, text, status, kind, folded, tokens, size, keys) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", surfaces)
-        db.executemany("INSERT INTO definitions(file, concept_id, lang, text, keys) VALUES (?, ?, ?, ?, ?)",
-                       [(file, cid, tag, section.definition, search.text_keys(section.definition))
-                        for tag, section in concept.languages.items() if section.definition])
+        if stat is not None:
+            db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (file, *stat, started, digest, error, findings))
+        if row is None:
+            return
+        n = db.execute("INSERT INTO concepts(file, id, data, checksum, en, ar, review_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (file, *row)).lastrowid
+        for table, rows in derived.items():
+            db.executemany(f"INSERT INTO {table}({COLUMNS[table]}) VALUES ({', '.join('?' * (COLUMNS[table].count(',') + 1))})",
+                           [(n, *r) for r in rows])
         if fts:
-            db.execute("INSERT INTO surface_fts(rowid, keys) SELECT id, keys FROM surfaces WHERE file = ?", (file,))
-            db.execute("INSERT INTO definition_fts(rowid, keys) SELECT id, keys FROM definitions WHERE file = ?", (file,))
+            db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
+                           [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
+                            db.execute("SELECT id, tokens FROM surfaces WHERE concept = ?", (n,))])
+            db.executemany("INSERT INTO definition_fts(rowid, keys) VALUES (?, ?)",
+                           [(did, search.text_keys(text)) for did, text in
+                            db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,))])
+
+    def _fill_fts(self) -> None:
+        db = self.db
+        db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
+                       ((sid, search.surface_keys(tokens.split(" ") if tokens else ()))
+                        for sid, tokens in db.execute("SELECT id, tokens FROM surfaces").fetchall()))
+        db.executemany("INSERT INTO definition_fts(rowid, keys) VALUES (?, ?)",
+                       ((did, search.text_keys(text)) for did, text in db.execute("SELECT id, text FROM definitions").fetchall()))
 
     def load_termbase(self, termbase) -> None:
-        """Fill an empty (in-memory) index from a Termbase read elsewhere (a TBX file …)."""
+        """Fill an empty (in-memory) index from a Termbase read elsewhere (a TBX file …), keeping its order."""
         from ..glossary import concept_to_dict
 
         with self.writing():
-            for concept in termbase:
-                self.put(concept, concept_to_dict(concept), f"{concept.id}.yaml", fts=False)
-            self.db.execute("INSERT INTO surface_fts(surface_fts) VALUES ('rebuild')")
-            self.db.execute("INSERT INTO definition_fts(definition_fts) VALUES ('rebuild')")
+            for number, concept in enumerate(termbase):
+                self._store(f"{number:09d}", None, 0, None, (None, "[]") + concept_rows(concept, concept_to_dict(concept)),
+                            fts=False)
+            self._fill_fts()
 
     @property
     def generation(self) -> int:
@@ -444,30 +503,26 @@ class Index:
 
     def load_errors(self) -> list[TermbaseError]:
         """The files that do not load, in file order, as the errors reading them raised."""
-        return [TermbaseError(message, self.root / CONCEPT_DIR / name, line, column)
-                for name, (message, line, column) in
-                ((n, json.loads(e)) for n, e in self.db.execute(
-                    "SELECT name, error FROM files WHERE error IS NOT NULL ORDER BY name"))]
+        return [self._error(name, error) for name, error in
+                self.db.execute("SELECT name, error FROM files WHERE error IS NOT NULL ORDER BY name")]
 
     def file_error(self, name: str) -> TermbaseError | None:
         row = self.db.execute("SELECT error FROM files WHERE name = ?", (name,)).fetchone()
-        if not row or row[0] is None:
-            return None
-        message, line, column = json.loads(row[0])
+        return self._error(name, row[0]) if row and row[0] is not None else None
+
+    def _error(self, name: str, error: str) -> TermbaseError:
+        message, line, column = json.loads(error)
         return TermbaseError(message, self.root / CONCEPT_DIR / name, line, column)
 
     def _concept(self, payload: str, checksum: str) -> Concept:
         if content_hash(payload.encode("utf-8")) != checksum:
-            raise sqlite3.DatabaseError("database disk image is malformed (a concept's checksum is wrong)")
+            raise sqlite3.DatabaseError("database disk image is malformed (a concept's checksum does not match)")
         return concept_from_dict(json.loads(payload))
 
     def concept(self, concept_id: str) -> Concept | None:
-        row = self.db.execute("SELECT data, checksum FROM concepts WHERE id = ? ORDER BY file", (concept_id,)).fetchone()
+        row = self.db.execute("SELECT data, checksum FROM concepts WHERE id = ? ORDER BY file LIMIT 1",
+                              (concept_id,)).fetchone()
         return self._concept(*row) if row else None
-
-    def concept_data(self, concept_id: str) -> dict | None:
-        row = self.db.execute("SELECT data FROM concepts WHERE id = ? ORDER BY file", (concept_id,)).fetchone()
-        return json.loads(row[0]) if row else None
 
     def ids(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM concepts ORDER BY file")]
@@ -478,66 +533,53 @@ class Index:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM concepts").fetchone()[0]
 
-    def concepts(self, ids=None):
-        """Every concept in file order (or those of `ids`, in that order), streamed."""
-        if ids is None:
-            for payload, checksum in self.db.execute("SELECT data, checksum FROM concepts ORDER BY file"):
-                yield self._concept(payload, checksum)
-            return
-        for concept_id in ids:
-            concept = self.concept(concept_id)
-            if concept is not None:
-                yield concept
+    def concepts(self):
+        """Every concept in file order, streamed."""
+        for payload, checksum in self.db.execute("SELECT data, checksum FROM concepts ORDER BY file"):
+            yield self._concept(payload, checksum)
 
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
         """id, en, ar, subject fields, review status of the concepts, in file order (for `list`)."""
         where, args = [], []
         if subject:
-            where.append("id IN (SELECT concept_id FROM subjects WHERE subject = ?)")
+            where.append("n IN (SELECT concept FROM subjects WHERE subject = ?)")
             args.append(subject)
         if review_status:
             where.append("review_status = ?")
             args.append(review_status)
-        query = "SELECT id, en, ar, review_status FROM concepts"
-        if where:
-            query += " WHERE " + " AND ".join(where)
         subjects: dict = {}
-        for concept_id, subject_field in self.db.execute(
-                "SELECT concept_id, subject FROM subjects ORDER BY file, position"):
-            subjects.setdefault(concept_id, []).append(subject_field)
-        return [{"id": cid, "en": en or "", "ar": ar or "", "subject_fields": subjects.get(cid, []),
-                 "review_status": review or ""}
-                for cid, en, ar, review in self.db.execute(query + " ORDER BY file", args)]
+        for n, subject_field in self.db.execute("SELECT concept, subject FROM subjects ORDER BY concept, position"):
+            subjects.setdefault(n, []).append(subject_field)
+        query = "SELECT n, id, en, ar, review_status FROM concepts" + (" WHERE " + " AND ".join(where) if where else "")
+        return [{"id": cid, "en": en or "", "ar": ar or "", "subject_fields": subjects.get(n, []), "review_status": review or ""}
+                for n, cid, en, ar, review in self.db.execute(query + " ORDER BY file", args)]
 
     def summary(self, concept_id: str) -> dict:
-        row = self.db.execute("SELECT id, en, ar, review_status FROM concepts WHERE id = ?", (concept_id,)).fetchone()
-        subjects = [s for (s,) in self.db.execute(
-            "SELECT subject FROM subjects WHERE file = (SELECT file FROM concepts WHERE id = ? ORDER BY file) "
-            "ORDER BY position", (concept_id,))]
-        return {"id": row[0], "en": row[1] or "", "ar": row[2] or "", "subject_fields": subjects,
-                "review_status": row[3] or ""}
+        n, cid, en, ar, review = self.db.execute(
+            "SELECT n, id, en, ar, review_status FROM concepts WHERE id = ? ORDER BY file LIMIT 1", (concept_id,)).fetchone()
+        subjects = [s for (s,) in self.db.execute("SELECT subject FROM subjects WHERE concept = ? ORDER BY position", (n,))]
+        return {"id": cid, "en": en or "", "ar": ar or "", "subject_fields": subjects, "review_status": review or ""}
 
     def statistics(self) -> dict:
         """Counts per language, subject field, term type, term status and review status, each
         most common first (ties in the order the glossary first uses them)."""
-        from ..model import AdministrativeStatus
-
         db = self.db
 
         def ranked(query) -> dict:
             return {name: count for name, count, _ in sorted(db.execute(query), key=lambda row: (-row[1], row[2]))}
 
-        first = "min(x.file || x'01' || printf('%012d', x.rowid))"
-        subjects = ranked(f"SELECT x.subject, count(*), {first} FROM subjects x GROUP BY x.subject "
-                          "UNION ALL SELECT '(none)', count(*), min(c.file) FROM concepts c "
-                          "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.file = c.file) HAVING count(*)")
-        types = ranked(f"SELECT coalesce(x.type, '(none)'), count(*), {first} FROM terms x GROUP BY 1")
-        statuses = ranked(f"SELECT coalesce(x.status, '(none)'), count(*), {first} FROM terms x GROUP BY 1")
+        first = "min(c.file || x'01' || printf('%012d', x.rowid))"
+        subjects = ranked(f"SELECT x.subject, count(*), {first} FROM subjects x JOIN concepts c ON c.n = x.concept "
+                          "GROUP BY x.subject UNION ALL SELECT '(none)', count(*), min(c.file) FROM concepts c "
+                          "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.concept = c.n) HAVING count(*)")
+        types = ranked(f"SELECT coalesce(x.type, '(none)'), count(*), {first} FROM terms x "
+                       "JOIN concepts c ON c.n = x.concept GROUP BY 1")
+        statuses = ranked(f"SELECT x.status, count(*), {first} FROM terms x JOIN concepts c ON c.n = x.concept GROUP BY 1")
         reviews = ranked("SELECT coalesce(review_status, '(none)'), count(*), min(file) FROM concepts GROUP BY 1")
         languages = dict(db.execute("SELECT lang, count(*) FROM terms GROUP BY lang ORDER BY lang"))
         return {"concepts": self.count(), "terms": sum(languages.values()), "terms_per_language": languages,
                 "subject_fields": subjects, "term_types": types,
-                "term_status": {AdministrativeStatus(s).short if s != "(none)" else s: n for s, n in statuses.items()},
+                "term_status": {STATUSES[s].short if s is not None else "(none)": n for s, n in statuses.items()},
                 "review_status": reviews}
 
     # -- what validate asks ---------------------------------------------------------------------
@@ -551,67 +593,70 @@ class Index:
     def file_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM files").fetchone()[0]
 
-    def file_names(self) -> list[str]:
-        return [name for (name,) in self.db.execute("SELECT name FROM files ORDER BY name")]
-
-    _LOADED = "file NOT IN (SELECT c.file FROM concepts c WHERE EXISTS (SELECT 1 FROM concepts d WHERE d.id = c.id AND d.file < c.file))"
+    # concepts whose id no file earlier in name order has: those the cross-file checks see
+    _LOADED = "NOT EXISTS (SELECT 1 FROM concepts d WHERE d.id = c.id AND d.file < c.file)"
 
     def duplicate_id_files(self) -> list[tuple[str, str]]:
         """(file, id) of each file whose concept id an earlier file already has."""
-        return list(self.db.execute(f"SELECT file, id FROM concepts WHERE NOT {self._LOADED} ORDER BY file"))
+        return list(self.db.execute(f"SELECT c.file, c.id FROM concepts c WHERE NOT {self._LOADED} ORDER BY c.file"))
 
     def unknown_subjects(self, known) -> list[tuple[str, int, str]]:
         """(file, position, subject) of subject fields not in `known`."""
-        return list(self.db.execute("SELECT file, position, subject FROM subjects WHERE subject NOT IN "
-                                    "(SELECT value FROM json_each(?)) ORDER BY file, rowid", (json.dumps(list(known)),)))
+        return list(self.db.execute(
+            "SELECT c.file, x.position, x.subject FROM subjects x JOIN concepts c ON c.n = x.concept "
+            "WHERE x.subject NOT IN (SELECT value FROM json_each(?)) ORDER BY c.file, x.rowid", (json.dumps(list(known)),)))
 
-    def unknown_sources(self, known) -> list[tuple[str, list, str]]:
+    def unknown_sources(self, known) -> list[tuple[str, tuple, str]]:
         """(file, keypath, source) of concept and context sources not in `known`."""
         return [(file, tuple(json.loads(keypath)), source) for file, keypath, source in self.db.execute(
-            "SELECT file, keypath, source FROM sources WHERE source NOT IN (SELECT value FROM json_each(?)) "
-            "ORDER BY file, rowid", (json.dumps(list(known)),))]
+            "SELECT c.file, x.keypath, x.source FROM sources x JOIN concepts c ON c.n = x.concept "
+            "WHERE x.source NOT IN (SELECT value FROM json_each(?)) ORDER BY c.file, x.rowid", (json.dumps(list(known)),))]
 
-    def odd_cross_references(self) -> list[tuple[str, str, int, str, bool]]:
-        """(file, concept id, position, target, target exists) of cross-references to unknown
-        concepts or to the concept itself, for concepts whose id no earlier file has."""
-        return [(file, cid, position, target, bool(exists)) for file, cid, position, target, exists in self.db.execute(
-            "SELECT x.file, x.concept_id, x.position, x.target, EXISTS (SELECT 1 FROM concepts c WHERE c.id = x.target) "
-            f"AS known FROM xrefs x WHERE x.{self._LOADED} AND (x.target = x.concept_id OR NOT known) "
-            "ORDER BY x.file, x.position")]
+    def odd_cross_references(self) -> list[tuple[str, int, str, bool]]:
+        """(file, position, target, target exists) of cross-references to unknown concepts or to
+        the concept itself, from concepts whose id no earlier file has."""
+        return [(file, position, target, bool(known)) for file, position, target, known in self.db.execute(
+            "SELECT c.file, x.position, x.target, EXISTS (SELECT 1 FROM concepts t WHERE t.id = x.target) AS known "
+            f"FROM xrefs x JOIN concepts c ON c.n = x.concept WHERE (x.target = c.id OR NOT known) AND {self._LOADED} "
+            "ORDER BY c.file, x.position")]
 
     def shared_preferred_terms(self) -> list[list[tuple]]:
         """Groups of (concept id, language tag, term position, text, file) of preferred terms that
         normalize alike in one language, each group in glossary order."""
         groups: dict = {}
         for lang, norm, cid, position, text, file in self.db.execute(
-                "SELECT t.lang, t.norm, t.concept_id, t.position, t.text, t.file FROM terms t "
-                "JOIN (SELECT lang, norm FROM terms WHERE status = 'preferredTerm-admn-sts' AND "
-                f"{self._LOADED} GROUP BY lang, norm HAVING count(*) > 1) d ON d.lang = t.lang AND d.norm = t.norm "
-                f"WHERE t.status = 'preferredTerm-admn-sts' AND t.{self._LOADED} ORDER BY t.file, t.rowid"):
+                "SELECT t.lang, t.norm, c.id, t.position, t.text, c.file FROM terms t JOIN concepts c ON c.n = t.concept "
+                "WHERE t.status = 0 AND (t.lang, t.norm) IN (SELECT lang, norm FROM terms WHERE status = 0 "
+                "GROUP BY lang, norm HAVING count(*) > 1) "
+                f"AND {self._LOADED} ORDER BY c.file, t.rowid"):
             groups.setdefault((lang, norm), []).append((cid, lang, position, text, file))
-        return list(groups.values())
+        return [group for group in groups.values() if len(group) > 1]
 
-    def surfaces_spelled(self, folded: str):
-        return self.db.execute("SELECT concept_id, lang, text, status, kind FROM surfaces WHERE folded = ?",
-                               (folded,)).fetchall()
+    # -- what search asks -----------------------------------------------------------------------
 
-    def surfaces_matching(self, match: str, limit: int, offset: int = 0):
-        """(concept, lang, text, words, status) of surfaces whose keys match an FTS5 expression,
-        fewest words first."""
+    def surfaces_spelled(self, folded: str) -> list[tuple]:
+        """(concept, lang, text, status, kind) of the surfaces spelled `folded` (see search.fold)."""
+        return [(cid, lang, text, _status(status), kind) for cid, lang, text, status, kind in self.db.execute(
+            "SELECT c.id, s.lang, s.text, s.status, s.kind FROM surfaces s JOIN concepts c ON c.n = s.concept "
+            "WHERE s.folded = ?", (folded,))]
+
+    def surfaces_matching(self, match: str, limit: int, offset: int = 0) -> list[tuple]:
+        """(concept, lang, text, words, status, kind) of the surfaces whose keys match an FTS5
+        expression, fewest words first."""
         rows = self.db.execute(
-            "SELECT s.concept_id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
-            "JOIN surfaces s ON s.id = f.rowid WHERE surface_fts MATCH ? "
-            "ORDER BY s.size, s.status = 'preferredTerm-admn-sts' DESC, s.kind, length(s.text), s.concept_id "
-            "LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
-        return [(cid, lang, text, tuple(tokens.split(" ")) if tokens else (), status, kind)
+            "SELECT c.id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
+            "JOIN surfaces s ON s.id = f.rowid JOIN concepts c ON c.n = s.concept WHERE surface_fts MATCH ? "
+            "ORDER BY s.size, coalesce(s.status, 1), s.kind, length(s.text), c.id LIMIT ? OFFSET ?",
+            (match, limit, offset)).fetchall()
+        return [(cid, lang, text, tuple(tokens.split(" ")) if tokens else (), _status(status), kind)
                 for cid, lang, text, tokens, status, kind in rows]
 
-    def definitions_matching(self, match: str, limit: int):
+    def definitions_matching(self, match: str, limit: int) -> list[tuple]:
         """(concept, lang, definition, score) for definitions matching an FTS5 expression, best first."""
         return [(cid, lang, text, -score) for cid, lang, text, score in self.db.execute(
-            "SELECT d.concept_id, d.lang, d.text, bm25(definition_fts) AS score FROM definition_fts f "
-            "JOIN definitions d ON d.id = f.rowid WHERE definition_fts MATCH ? ORDER BY score, d.concept_id LIMIT ?",
-            (match, limit))]
+            "SELECT c.id, d.lang, d.text, bm25(definition_fts) AS score FROM definition_fts f "
+            "JOIN definitions d ON d.id = f.rowid JOIN concepts c ON c.n = d.concept WHERE definition_fts MATCH ? "
+            "ORDER BY score, c.id LIMIT ?", (match, limit))]
 
     def has_word(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM surface_words WHERE term = ?", (key,)).fetchone() is not None
@@ -619,6 +664,58 @@ class Index:
     def words_of_length(self, shortest: int, longest: int) -> list[str]:
         return [term for (term,) in self.db.execute(
             "SELECT term FROM surface_words WHERE length(term) BETWEEN ? AND ?", (shortest, longest))]
+
+
+def _status(position: int | None) -> str | None:
+    return STATUSES[position].value if position is not None else None
+
+
+def _analysed(jobs: list):
+    """(name, digest, analysis) of each job, in order: in worker processes when there are many."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FILES or workers < 2 or os.environ.get("TERMBASE_NO_WORKERS"):
+        yield from map(_analyse_file, jobs)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_analyse_file, jobs, chunksize=64)
+
+
+class _Nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _Lock:
+    """An advisory lock file (flock): shared while an index is in use, exclusive to rebuild it."""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, shared: bool) -> None:
+        try:
+            import fcntl
+        except ImportError:       # no flock (Windows): one process at a time is the user's affair
+            return
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexUnusable("another process holds it too long") from None
+                time.sleep(0.05)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 class _Transaction:
@@ -640,9 +737,7 @@ class _Transaction:
 def _remove(location: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
-            os.unlink(str(location) + suffix)
-        except FileNotFoundError:
-            pass
+            os.unlink(f"{location}{suffix}")
         except OSError:
             pass
 

@@ -215,7 +215,7 @@ def validate(root, progress=None) -> list[Finding]:
     raw = header_path.read_bytes()
     try:
         problems: list = []
-        header = header_from_dict(parse_yaml(raw, header_path), problems)
+        header = header_from_dict(parse_yaml(raw, header_path, findings), problems)
         problems += list(check_text(parse_yaml(raw, header_path)))
         findings += _findings(header_path, raw, problems)
     except TermbaseError as error:
@@ -228,7 +228,7 @@ def validate(root, progress=None) -> list[Finding]:
             progress(done, len(paths))
         raw = path.read_bytes()
         try:
-            data = parse_yaml(raw, path)
+            data = parse_yaml(raw, path, findings)
         except TermbaseError as error:
             findings.append(Finding(path, error.line, "error", error.message, "malformed-yaml", error.column))
             continue

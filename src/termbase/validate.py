@@ -167,20 +167,30 @@ def check_cross_references(concept: Concept, ids: set):
 
 
 def duplicate_preferred(concepts: dict) -> dict:
-    """{concept id: [Problem]} for preferred terms shared (after normalization) by several concepts."""
+    """{concept id: [Problem]} for preferred terms shared (after normalization) by several concepts.
+
+    A warning: one term designating several concepts (homonymy, polysemy) is normal across
+    subject fields, as in IATE; the message says when the concepts share a subject field,
+    where it more likely means one concept entered twice.
+    """
     owners = defaultdict(list)
     for concept in concepts.values():
         for tag, section in concept.languages.items():
             for index, term in enumerate(section.terms):
                 if term.is_preferred:
-                    owners[(tag, arabic.normalize(term.text))].append((concept.id, index, term.text))
+                    owners[(tag, arabic.normalize(term.text))].append((concept, index, term.text))
     found = defaultdict(list)
     for (tag, _), holders in owners.items():
         if len(holders) > 1:
-            for concept_id, index, text in holders:
-                others = ", ".join(other for other, _, _ in holders if other != concept_id)
-                found[concept_id].append(Problem(("languages", tag, "terms", index, "text"),
-                                                 f"preferred term {text!r} is also preferred in {others}", "duplicate-preferred"))
+            for concept, index, text in holders:
+                others = [other for other, _, _ in holders if other is not concept]
+                message = f"preferred term {text!r} is also preferred in {', '.join(o.id for o in others)}"
+                shared = [f"{o.id} ({', '.join(s for s in o.subject_fields if s in concept.subject_fields)})"
+                          for o in others if set(o.subject_fields) & set(concept.subject_fields)]
+                if shared:
+                    message += f"; same subject field as {', '.join(shared)}: one concept entered twice?"
+                found[concept.id].append(Problem(("languages", tag, "terms", index, "text"), message,
+                                                 "duplicate-preferred", "warning"))
     return found
 
 

@@ -176,3 +176,14 @@ def test_yaml_anchors_and_aliases_are_errors_that_fmt_repairs(tmp_path):
     assert CliRunner().invoke(main, ["fmt", "-g", str(root)]).exit_code == 0
     assert "&" not in path.read_text("utf-8") and "*" not in path.read_text("utf-8")
     assert validate.validate(root) == []
+
+
+def test_latin_in_an_arabic_term_only_in_acronyms_and_proper_nouns(tmp_path):
+    """Arabic texts keep Latin brand names in Latin (مشروع Baseline): a proper noun may hold them,
+    an ordinary Arabic term may not."""
+    proper = good("proper", ar="مشروع Baseline").replace("      gender: feminine", "      part_of_speech: properNoun\n      gender: feminine")
+    common = good("common", ar="مشروع Baseline").replace("      gender: feminine", "      part_of_speech: noun\n      gender: feminine")
+    root = make_glossary(tmp_path, {"proper": proper, "common": common})
+    latin = [f for f in validate.validate(root) if f.check == "latin-in-arabic"]
+    assert [(Path(f.path).name, f.line) for f in latin] == [("common.yaml", 16)]
+    assert "neither an acronym nor a proper noun" in latin[0].message

@@ -16,7 +16,7 @@ from . import arabic
 from .errors import Finding, TermbaseError
 from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
                        locate, parse_yaml)
-from .model import CONCEPT_ID, AdministrativeStatus, Concept, Termbase, TermType, check_language_tag
+from .model import CONCEPT_ID, AdministrativeStatus, Concept, PartOfSpeech, Termbase, TermType, check_language_tag
 
 INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -105,12 +105,17 @@ def check_preferred(concept: Concept, path: Path):
 
 
 def check_terms(concept: Concept, path: Path):
+    """Arabic terms: Latin letters only in acronyms and abbreviations, and in proper nouns
+    (`part_of_speech: properNoun`), whose Latin names Arabic texts keep in Latin script
+    (`مشروع Baseline`); no tashkeel in the term itself."""
     for tag, section in concept.languages.items():
         arabic_section = tag.split("-")[0] == "ar"
         for index, term in enumerate(section.terms):
             keypath = ("languages", tag, "terms", index, "text")
-            if arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES:
-                yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is not an acronym", "latin-in-arabic")
+            if (arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES
+                    and term.part_of_speech is not PartOfSpeech.PROPER_NOUN):
+                yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is neither an acronym nor "
+                              "a proper noun (part_of_speech: properNoun)", "latin-in-arabic")
             if arabic_section and VOCALIZED.search(term.text):
                 yield Problem(keypath, f"Arabic term {term.text!r} is vocalized; store it unvocalized (keep the vocalized form in `vocalized`)", "vocalized-term", "warning")
 

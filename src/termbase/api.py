@@ -6,7 +6,9 @@ indexed in memory. `TERMBASE_NO_INDEX=1` reads the files directly, as before the
 """
 from __future__ import annotations
 
+import functools
 import os
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,6 +31,23 @@ def open(source, *, fmt: str | None = None, warnings: list | None = None, notify
     reads; `read_options` go to the file reader (`source_lang`, `target_lang`).
     """
     return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
+
+
+def _recovering(method):
+    """Run `method`; if the index turns out broken in use (corrupt pages, a wrong table), rebuild
+    it from the files and run it once more."""
+    @functools.wraps(method)
+    def recovered(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            from .store.index import is_broken
+
+            if not (self.indexed and self._index is not None and self._index.location is not None and is_broken(error)):
+                raise
+            self._rebuild(f"unreadable: {error}")
+            return method(self, *args, **kwargs)
+    return recovered
 
 
 class Glossary:
@@ -118,6 +137,14 @@ class Glossary:
                 raise errors[0]
         return self._index
 
+    def _rebuild(self, reason: str) -> None:
+        from .store.index import Index
+
+        self._index.close()
+        self._index = Index.open(self.path, notify=self.notify, progress=self.progress, rebuild=reason)
+        self._fresh = False
+        self._matcher = None
+
     def refresh(self) -> None:
         """Look at the files again before the next answer (after they were written)."""
         self._fresh = False
@@ -130,6 +157,7 @@ class Glossary:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_recovering
     def concept(self, concept_id: str) -> Concept | None:
         """One concept by id, or None. For a directory only that concept's file is looked at."""
         if not self.indexed:
@@ -172,21 +200,26 @@ class Glossary:
             return termbase
         return _header_of(self.header, IndexedConcepts(self.index))
 
+    @_recovering
     def count(self) -> int:
         """How many concepts."""
         return len(self._memory()) if not self.indexed else self.index.count()
 
+    @_recovering
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
         """id, en, ar, subject fields and review status of each concept (what `list` prints)."""
         return self.index.summaries(subject, review_status)
 
+    @_recovering
     def summary(self, concept_id: str) -> dict:
         return self.index.summary(concept_id)
 
+    @_recovering
     def statistics(self) -> dict:
         """Counts per language, subject field, term type, term status and review status."""
         return self.index.statistics()
 
+    @_recovering
     def search(self, query: str, limit: int = 20) -> list:
         """Concepts matching `query`, best first (see `termbase.search`)."""
         from . import search
@@ -195,6 +228,7 @@ class Glossary:
 
     # -- recognition ---------------------------------------------------------------------------
 
+    @_recovering
     def matcher(self):
         """The recognition automaton of every term (kept in the index between runs)."""
         if self._matcher is None:
@@ -231,6 +265,7 @@ class Glossary:
 
     # -- checking and writing out --------------------------------------------------------------
 
+    @_recovering
     def validate(self) -> list:
         """Every finding for a glossary directory (`path:line: severity: message [check]`)."""
         from . import validate

@@ -275,9 +275,11 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
         raise TermbaseError("the file has errors (listed above); nothing was written", file)
     merged, report = merge.merge_into(current, incoming)
     touched = set(report.added) | set(report.updated)
-    errors = [f for f in validate_module.validate_termbase(merged, str(file), only=touched) if f.severity == "error"]
+    findings = validate_module.validate_termbase(merged, str(file), only=touched)
+    errors = [f for f in findings if f.severity == "error"]
     if as_json:
-        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors], dry_run=dry_run))
+        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors],
+                       warnings=[f.as_dict() for f in findings if f.severity != "error"], dry_run=dry_run))
     else:
         for change in report.changes:
             click.echo(str(change))
@@ -285,7 +287,7 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
             click.echo(f"{glossary.HEADER_FILE}: subject field {subject!r} added (describe it there)")
         for label, candidates, reason in report.ambiguous:
             click.echo(f"ambiguous: {label!r} matches {', '.join(candidates)} ({reason}); not imported")
-        for finding in errors:
+        for finding in findings:
             click.echo(str(finding), err=True)
         click.echo(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
                    f"{len(report.ambiguous)} ambiguous" + (" (dry run: nothing written)" if dry_run else ""), err=True)

@@ -1,7 +1,9 @@
 """What every termbase command shares: error display, options, JSON output, loading a termbase."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,10 +24,46 @@ class CommandError(click.ClickException):
         self.exit_code = error.exit_code
 
 
+# The exit status when the reader of stdout goes away: what a shell reports for git, which dies of
+# SIGPIPE (`git log | head -1` has status 141 = 128 + 13).
+CLOSED_PIPE_EXIT = 141
+
+
+@contextlib.contextmanager
+def quiet_on_closed_pipe():
+    """Exit quietly with CLOSED_PIPE_EXIT when stdout's reader has gone (`termbase list | head -1`).
+
+    stdout is flushed here, so a closed pipe cannot surface at interpreter exit; then stdout is
+    pointed at /dev/null, as the Python docs recommend (signal module, "Note on SIGPIPE"), so that
+    nothing is written or reported at shutdown.
+    """
+    try:
+        try:
+            yield
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(CLOSED_PIPE_EXIT)
+
+
 class TermbaseGroup(click.Group):
+    """The `termbase` group: errors as `Error: …` with their exit code, a closed stdout quietly."""
+
+    def main(self, *args, **kwargs):
+        with quiet_on_closed_pipe():
+            return super().main(*args, **kwargs)
+
+    def make_context(self, *args, **kwargs):
+        with quiet_on_closed_pipe():
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with quiet_on_closed_pipe():
+                return super().invoke(ctx)
         except TermbaseError as error:
             raise CommandError(error) from None
         except OSError as error:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 
-from .errors import TermbaseError
+from .errors import Finding, TermbaseError
 from .fileio import decode_text, replace_all_atomic, write_bytes_atomic
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
@@ -243,18 +243,19 @@ def header_bytes(termbase: Termbase) -> bytes:
 NULLS = {"", "~", "null", "Null", "NULL"}
 
 
-def _load_text(text: str, path):
+def _load_text(text: str, path, aliases: list | None = None):
     """Plain data from one YAML document, every scalar as text (a null is None).
 
     Built straight from libyaml's event stream: twice as fast as `yaml.load` with the C loader,
     which resolves types we never want (a term `yes` stays the text "yes"; dates are parsed
     by the model) and silently keeps the last of two equal keys, which is reported here.
+    Anchors and aliases are followed; with `aliases`, each is appended to it as a Finding.
     """
     import yaml
     from yaml._yaml import CParser
 
     parser = CParser(text)
-    stack, anchors = [], {}
+    stack, anchors, anchor_lines = [], {}, {}
     current = root = key = None
     documents = 0
     try:
@@ -267,10 +268,14 @@ def _load_text(text: str, path):
                 value = None if event.implicit[0] and event.value in NULLS else event.value
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 value = {} if kind is yaml.MappingStartEvent else []
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 current, key = stack.pop()
                 continue
@@ -278,6 +283,8 @@ def _load_text(text: str, path):
                 if event.anchor not in anchors:
                     raise TermbaseError(f"malformed YAML: unknown alias *{event.anchor}", path, event.start_mark.line + 1)
                 value = anchors[event.anchor]
+                if aliases is not None:
+                    aliases.append(_alias_finding(event, True, anchor_lines, path))
             else:
                 if kind is yaml.DocumentStartEvent:
                     documents += 1
@@ -311,9 +318,26 @@ def _load_text(text: str, path):
     return root
 
 
-def parse_yaml(raw: bytes, path) -> object:
-    """Decode and parse one YAML file; errors name the file, line and column."""
-    return _load_text(decode_text(raw, path, utf16=False), path)
+def _alias_finding(event, is_alias: bool, anchor_lines: dict, path) -> Finding:
+    """A `yaml-alias` error for an anchor (&name) or alias (*name): the loaded data repeats the
+    anchored value where the raw file shows only a name."""
+    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    if is_alias:
+        where = f" (anchored at line {anchor_lines[event.anchor]})" if event.anchor in anchor_lines else ""
+        message = f"YAML alias *{event.anchor} stands for a value written elsewhere{where}"
+    else:
+        anchor_lines[event.anchor] = line
+        message = f"YAML anchor &{event.anchor}"
+    return Finding(path, line, "error", f"{message}; glossary files spell every value out (run `termbase fmt`)",
+                   "yaml-alias", column)
+
+
+def parse_yaml(raw: bytes, path, aliases: list | None = None) -> object:
+    """Decode and parse one YAML file; errors name the file, line and column.
+
+    With `aliases`, every YAML anchor and alias is appended to it as a `yaml-alias` Finding.
+    """
+    return _load_text(decode_text(raw, path, utf16=False), path, aliases)
 
 
 def locate(raw: bytes, keypath: tuple) -> int | None:

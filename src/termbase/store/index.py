@@ -82,6 +82,7 @@ CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='', tokenize='ascii
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
 """
 
+SCHEMA_ID = f"{SCHEMA_VERSION}.{hashlib.blake2b(SCHEMA.encode(), digest_size=6).hexdigest()}"
 TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and "CREATE INDEX" not in statement]
 INDEXES = [statement for statement in SCHEMA.split(";\n") if "CREATE INDEX" in statement]
 
@@ -100,6 +101,15 @@ def is_corruption(error: BaseException) -> bool:
     return isinstance(error, sqlite3.DatabaseError) and (
         getattr(error, "sqlite_errorcode", None) in CORRUPT_CODES
         or "malformed" in str(error) or "not a database" in str(error))
+
+
+def is_broken(error: BaseException) -> bool:
+    """Whether a database error means the index file cannot be trusted (not just busy)."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    if isinstance(error, sqlite3.OperationalError):      # busy, locked, read-only, disk full: not the file's fault
+        return is_corruption(error) or "no such" in str(error) or "has no column" in str(error)
+    return True
 
 
 def package_version() -> str:
@@ -229,11 +239,13 @@ class Index:
     # -- opening -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root, location: Path | None = None, notify=None, progress=None) -> "Index":
+    def open(cls, root, location: Path | None = None, notify=None, progress=None,
+             rebuild: str | None = None) -> "Index":
         """The index of glossary directory `root`, built or rebuilt as needed (not refreshed).
 
         `notify(message)` hears about rebuilds and fallbacks (default: one line on stderr);
-        `progress(done, total)` about a build. While it is open the index holds a shared lock on
+        `progress(done, total)` about a build; `rebuild` (a reason) forces one, for an index
+        found broken while in use. While it is open the index holds a shared lock on
         `<index>.lock`; a rebuild takes it exclusively, so no process ever has a file open that
         another replaces.
         """
@@ -244,16 +256,19 @@ class Index:
         try:
             location.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             lock = _Lock(Path(f"{location}.lock"))
-            lock.acquire(shared=True)
-            try:
-                return cls._open_file(root, location, lock)
-            except IndexUnusable as problem:
-                reason = problem.reason
+            reason = rebuild
+            if reason is None:
+                lock.acquire(shared=True)
+                try:
+                    return cls._open_file(root, location, lock)
+                except IndexUnusable as problem:
+                    reason = problem.reason
             lock.acquire(shared=False)
-            try:
-                return cls._open_file(root, location, lock)     # another process rebuilt it meanwhile
-            except IndexUnusable as problem:
-                reason = problem.reason if reason != "missing" else reason
+            if rebuild is None:
+                try:
+                    return cls._open_file(root, location, lock)     # another process rebuilt it meanwhile
+                except IndexUnusable as problem:
+                    reason = problem.reason if reason != "missing" else reason
             notify(f"termbase: indexing {root} (no index yet)" if reason == "missing"
                    else f"termbase: rebuilding the index of {root} ({reason})")
             cls._build(root, location, progress)
@@ -333,7 +348,7 @@ class Index:
             for statement in TABLES + (INDEXES if indexes else []):
                 db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("schema", SCHEMA_VERSION), ("termbase", package_version()),
+                ("schema", SCHEMA_ID), ("termbase", package_version()),
                 ("root", os.path.realpath(self.root) if self.root else ""), ("generation", 0)])
 
     def _check(self) -> None:
@@ -350,8 +365,8 @@ class Index:
             if "no such table" in str(error):
                 raise IndexUnusable("not a termbase index") from None
             raise
-        if str(meta.get("schema")) != str(SCHEMA_VERSION):
-            raise IndexUnusable(f"written by schema version {meta.get('schema')}, this is {SCHEMA_VERSION}")
+        if str(meta.get("schema")) != SCHEMA_ID:
+            raise IndexUnusable(f"written with index schema {meta.get('schema')}, this is {SCHEMA_ID}")
         if meta.get("termbase") != package_version():
             raise IndexUnusable(f"written by termbase {meta.get('termbase')}, this is {package_version()}")
         if self.root is not None and meta.get("root") != os.path.realpath(self.root):
@@ -631,6 +646,16 @@ class Index:
                 f"AND {self._LOADED} ORDER BY c.file, t.rowid"):
             groups.setdefault((lang, norm), []).append((cid, lang, position, text, file))
         return [group for group in groups.values() if len(group) > 1]
+
+    def subject_fields_of(self, ids) -> dict:
+        """{concept id: its subject fields} for `ids` (the first file of each id)."""
+        found: dict = {cid: [] for cid in ids}
+        for cid, subject in self.db.execute(
+                "SELECT c.id, x.subject FROM concepts c JOIN subjects x ON x.concept = c.n "
+                f"WHERE c.id IN (SELECT value FROM json_each(?)) AND {self._LOADED} ORDER BY c.id, x.position",
+                (json.dumps(sorted(found)),)):
+            found[cid].append(subject)
+        return found
 
     # -- what search asks -----------------------------------------------------------------------
 

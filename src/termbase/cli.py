@@ -144,10 +144,8 @@ def search(query, glossary_path, limit, as_json):
 @json_option
 def validate(glossary_path, strict, as_json):
     """Check the glossary; exit 1 on errors (or warnings with --strict)."""
-    from . import api
-
     root = require_glossary_dir(glossary_path)
-    termbase = api.open(root, progress=Progress(f"checking {root}"))
+    termbase = open_termbase(root, label=f"checking {root}")
     findings = termbase.validate()
     errors = [f for f in findings if f.severity == "error" or strict]
     if as_json:

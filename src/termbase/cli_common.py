@@ -106,7 +106,8 @@ class Progress:
         click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
 
 
-def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options):
+def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, label: str | None = None,
+                  **options):
     """A glossary directory or any importable file, opened (`termbase.api.Glossary`).
 
     Reader warnings are appended to `warnings` when given, else printed on stderr; `options` go
@@ -118,8 +119,12 @@ def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = No
     if not path.exists():
         raise UsageError("no such glossary directory or file (give one with -g, or create one with `termbase init`)"
                          if path == Path(DEFAULT_GLOSSARY) else "no such glossary directory or file", path)
-    label = f"indexing {path}" if path.is_dir() else f"reading {path}"
-    return api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+    label = label or (f"indexing {path}" if path.is_dir() else f"reading {path}")
+    termbase = api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(termbase.close)
+    return termbase
 
 
 def load_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:

@@ -16,6 +16,7 @@ by SQLite (WAL, busy timeout); readers never wait for them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -82,7 +83,6 @@ CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='', tokenize='ascii
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
 """
 
-SCHEMA_ID = f"{SCHEMA_VERSION}.{hashlib.blake2b(SCHEMA.encode(), digest_size=6).hexdigest()}"
 TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and "CREATE INDEX" not in statement]
 INDEXES = [statement for statement in SCHEMA.split(";\n") if "CREATE INDEX" in statement]
 
@@ -95,6 +95,19 @@ class IndexUnusable(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+@functools.lru_cache(maxsize=None)
+def schema_id() -> str:
+    """The schema version, with a hash of the SQL and of the code that derives the rows: an index
+    written by other code is rebuilt even within one release (as during development)."""
+    from .. import arabic as a, glossary as g, matcher as m, model as d, search as s, validate as v
+
+    digest = hashlib.blake2b(SCHEMA.encode(), digest_size=8)
+    for module in (a, g, m, d, s, v, sys.modules[__name__]):
+        with open(module.__file__, "rb") as handle:
+            digest.update(handle.read())
+    return f"{SCHEMA_VERSION}.{digest.hexdigest()}"
 
 
 def is_corruption(error: BaseException) -> bool:
@@ -291,7 +304,6 @@ class Index:
         except sqlite3.Error as error:
             raise IndexUnusable(_why(error)) from None
         index = cls(connection, root, location)
-        index._lock = lock
         try:
             index._check()
         except IndexUnusable:
@@ -302,6 +314,7 @@ class Index:
             if isinstance(error, sqlite3.OperationalError) and not is_corruption(error):
                 raise
             raise IndexUnusable(f"corrupt: {error}") from None
+        index._lock = lock
         return index
 
     @classmethod
@@ -348,7 +361,7 @@ class Index:
             for statement in TABLES + (INDEXES if indexes else []):
                 db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("schema", SCHEMA_ID), ("termbase", package_version()),
+                ("schema", schema_id()), ("termbase", package_version()),
                 ("root", os.path.realpath(self.root) if self.root else ""), ("generation", 0)])
 
     def _check(self) -> None:
@@ -365,8 +378,8 @@ class Index:
             if "no such table" in str(error):
                 raise IndexUnusable("not a termbase index") from None
             raise
-        if str(meta.get("schema")) != SCHEMA_ID:
-            raise IndexUnusable(f"written with index schema {meta.get('schema')}, this is {SCHEMA_ID}")
+        if str(meta.get("schema")) != schema_id():
+            raise IndexUnusable(f"written with index schema {meta.get('schema')}, this is {schema_id()}")
         if meta.get("termbase") != package_version():
             raise IndexUnusable(f"written by termbase {meta.get('termbase')}, this is {package_version()}")
         if self.root is not None and meta.get("root") != os.path.realpath(self.root):
@@ -379,6 +392,12 @@ class Index:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def writing(self):
         """A write transaction (BEGIN IMMEDIATE: waits for another writer; readers go on)."""
@@ -716,31 +735,48 @@ class _Nothing:
 
 
 class _Lock:
-    """An advisory lock file (flock): shared while an index is in use, exclusive to rebuild it."""
+    """An advisory lock file (flock): shared while an index is in use, exclusive to rebuild it.
+
+    flock locks belong to open files, so two handles in one process would wait on each other
+    forever: a rebuild wanted while another handle of this process has the index open is
+    refused at once instead (the caller then works in memory)."""
+
+    open_here: dict = {}      # lock path -> how many handles of this process hold it
 
     def __init__(self, path: Path):
+        self.path = str(path)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.holding = False
 
     def acquire(self, shared: bool) -> None:
         try:
             import fcntl
         except ImportError:       # no flock (Windows): one process at a time is the user's affair
             return
+        others_here = self.open_here.get(self.path, 0) - (1 if self.holding else 0)
+        if not shared and others_here:
+            raise IndexUnusable("another handle in this process has it open")
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         deadline = time.monotonic() + BUSY_TIMEOUT
         while True:
             try:
                 fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
-                return
+                break
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise IndexUnusable("another process holds it too long") from None
                 time.sleep(0.05)
+        if not self.holding:
+            self.holding = True
+            self.open_here[self.path] = self.open_here.get(self.path, 0) + 1
 
     def release(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self.holding:
+            self.holding = False
+            self.open_here[self.path] -= 1
 
 
 class _Transaction:

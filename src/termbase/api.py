@@ -198,7 +198,8 @@ class Glossary:
             for concept in self.index.concepts():
                 termbase.add(concept)
             return termbase
-        return _header_of(self.header, IndexedConcepts(self.index))
+        self.index
+        return _header_of(self.header, IndexedConcepts(self))
 
     @_recovering
     def count(self) -> int:
@@ -299,18 +300,18 @@ class Glossary:
 
 
 class IndexedConcepts(Mapping):
-    """The concepts of an index as a read-only mapping, read on demand (a few kept)."""
+    """The concepts of an indexed glossary as a read-only mapping, read on demand (a few kept)."""
 
     KEEP = 4096
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, glossary: Glossary):
+        self.glossary = glossary
         self._kept: dict = {}
 
     def __getitem__(self, concept_id: str) -> Concept:
         concept = self._kept.get(concept_id)
         if concept is None:
-            concept = self.index.concept(concept_id)
+            concept = self.glossary.concept(concept_id)
             if concept is None:
                 raise KeyError(concept_id)
             if len(self._kept) >= self.KEEP:
@@ -319,19 +320,19 @@ class IndexedConcepts(Mapping):
         return concept
 
     def __contains__(self, concept_id) -> bool:
-        return concept_id in self._kept or self.index.has(concept_id)
+        return concept_id in self._kept or self.glossary.index.has(concept_id)
 
     def __iter__(self):
-        return iter(self.index.ids())
+        return iter(self.glossary.index.ids())
 
     def __len__(self) -> int:
-        return self.index.count()
+        return self.glossary.count()
 
     def values(self):
-        return self.index.concepts()
+        return self.glossary.index.concepts()
 
     def items(self):
-        return ((concept.id, concept) for concept in self.index.concepts())
+        return ((concept.id, concept) for concept in self.values())
 
 
 def _header_of(termbase: Termbase, concepts=None) -> Termbase:

@@ -116,13 +116,15 @@ def is_corruption(error: BaseException) -> bool:
         or "malformed" in str(error) or "not a database" in str(error))
 
 
+TRANSIENT = ("locked", "busy", "readonly", "read-only", "full", "unable to open", "interrupted", "I/O error")
+
+
 def is_broken(error: BaseException) -> bool:
-    """Whether a database error means the index file cannot be trusted (not just busy)."""
+    """Whether a database error means the index file cannot be trusted: anything but a busy,
+    locked, read-only, full or unreachable database."""
     if not isinstance(error, sqlite3.DatabaseError):
         return False
-    if isinstance(error, sqlite3.OperationalError):      # busy, locked, read-only, disk full: not the file's fault
-        return is_corruption(error) or "no such" in str(error) or "has no column" in str(error)
-    return True
+    return is_corruption(error) or not any(word in str(error) for word in TRANSIENT)
 
 
 def package_version() -> str:
@@ -386,6 +388,7 @@ class Index:
             raise IndexUnusable(f"made for {meta.get('root')}")
         if self.location is not None:
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA cell_size_check=ON")     # catches more damaged pages, at little cost
 
     def close(self) -> None:
         self.db.close()

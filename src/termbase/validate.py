@@ -14,8 +14,8 @@ from pathlib import Path
 
 from . import arabic
 from .errors import Finding, TermbaseError
-from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
-                       locate, parse_yaml)
+from .glossary import (HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, conflict_line,
+                       header_from_dict, locate, parse_yaml)
 from .model import CONCEPT_ID, AdministrativeStatus, Concept, Termbase, TermType, check_language_tag
 
 INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
@@ -201,6 +201,15 @@ def _findings(path, raw, problems):
     return [Finding(path, locate(raw, p.keypath), p.severity, p.message, p.check) for p in problems]
 
 
+def merge_conflict(path, raw: bytes) -> Finding | None:
+    """An error at the first git conflict marker of a file, if it has one (`parse_yaml` refuses such a file)."""
+    line = conflict_line(raw)
+    if line is None:
+        return None
+    return Finding(path, line, "error", "unresolved merge conflict (git conflict markers); keep one side "
+                   "of each conflict and delete the marker lines", "merge-conflict")
+
+
 def validate(root, progress=None) -> list[Finding]:
     """Every finding for the glossary directory `root`, in file order.
 
@@ -219,9 +228,11 @@ def validate(root, progress=None) -> list[Finding]:
         problems += list(check_text(parse_yaml(raw, header_path)))
         findings += _findings(header_path, raw, problems)
     except TermbaseError as error:
-        findings.append(Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column))
+        findings.append(merge_conflict(header_path, raw)
+                        or Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column))
 
     loaded = {}
+    unreadable = set()      # ids of files that cannot be read: references to them are not dangling
     paths = concept_paths(root)
     for done, path in enumerate(paths, 1):
         if progress is not None:
@@ -230,7 +241,9 @@ def validate(root, progress=None) -> list[Finding]:
         try:
             data = parse_yaml(raw, path)
         except TermbaseError as error:
-            findings.append(Finding(path, error.line, "error", error.message, "malformed-yaml", error.column))
+            findings.append(merge_conflict(path, raw)
+                            or Finding(path, error.line, "error", error.message, "malformed-yaml", error.column))
+            unreadable.add(path.stem)
             continue
         problems = []
         concept = concept_from_dict(data, problems)
@@ -244,7 +257,7 @@ def validate(root, progress=None) -> list[Finding]:
                 continue
         findings += _findings(path, raw, problems)
 
-    ids = set(loaded)
+    ids = set(loaded) | unreadable
     duplicates = duplicate_preferred({cid: entry[2] for cid, entry in loaded.items()})
     for concept_id, (path, raw, concept, problems) in loaded.items():
         problems += check_cross_references(concept, ids)

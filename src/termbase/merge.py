@@ -240,19 +240,17 @@ class Merged:
 def merge_records(base: dict, ours: dict, theirs: dict) -> Merged:
     """Three-way merge of records, in our order with their additions after what they follow.
 
-    A conflict inside a mapping one side removed (a term one side deleted, the other edited)
-    makes the whole mapping the conflict.
+    A mapping one side removed while the other changed something inside it (a term deleted on
+    one side, edited on the other) is one conflict, the whole mapping.
     """
     fields_ = merge_values(base, ours, theirs)
     by_key = {f.key: f for f in fields_}
-    roots = set()
+    roots = []
     for f in fields_:
-        if f.outcome == "conflict":
-            for depth in range(1, len(f.key)):
-                parent = by_key.get(f.key[:depth])
-                if parent is not None and (parent.ours is None or parent.theirs is None):
-                    roots.add(f.key[:depth])
-                    break
+        if f.base is MAPPING and f.value is None:
+            inside = [g for g in fields_ if len(g.key) > len(f.key) and g.key[:len(f.key)] == f.key]
+            if any(g.outcome == "conflict" or g.value is not None for g in inside):
+                roots.append(f.key)
     for f in fields_:
         if any(f.key[:len(root)] == root for root in roots):
             f.outcome = "conflict"
@@ -287,11 +285,12 @@ def _stamped(base: dict, ours: dict, theirs: dict) -> None:
     """Both sides changed `modified`: the later date wins, with its `modified_by` (not a conflict)."""
     o, t = ours.get(("modified",)), theirs.get(("modified",))
     if o is not None and t is not None and o != t and base.get(("modified",)) not in (o, t):
-        winner = ours if str(o) > str(t) else theirs
+        winner = dict(ours if str(o) > str(t) else theirs)
         for key in (("modified",), ("modified_by",)):
             for flat in (ours, theirs):
-                flat.pop(key, None)
-                if winner.get(key) is not None:
+                if winner.get(key) is None:
+                    flat.pop(key, None)
+                else:
                     flat[key] = winner[key]
 
 

@@ -243,77 +243,116 @@ _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s"
 
 def history(glossary_dir, concept_id: str) -> list[Revision]:
     """The commits that changed a concept's file, newest first, following renames, each with its
-    field-level changes (a merge: only the fields it changed from every parent)."""
+    field-level changes (a merge: only the fields it changed from every parent).
+
+    The versions are read and compared while `git log` still walks the history.
+    """
     top = repository(glossary_dir)
     if top is None:
         raise TermbaseError("not inside a git repository", glossary_dir)
     path = _relative(Path(glossary_dir) / glossary.CONCEPT_DIR / f"{concept_id}.yaml", top)
-    log = git("log", "--follow", "-M", "-c", "--raw", "--no-abbrev", f"--format={_FORMAT}", "--", path, cwd=top).stdout
-    revisions, blobs = [], []
-    for entry in log.decode("utf-8", "replace").split("\x1e")[1:]:
-        header, _, raw = entry.partition("\n")
-        commit, parents, author, email, date, subject = header.split("\x1f")
-        lines = [line for line in raw.splitlines() if line.startswith(":")]
-        if not lines:
-            continue
-        info, *paths = lines[0].split("\t")
-        shas = [word for word in info.split() if len(word) == 40]     # each parent's version, then the commit's
-        revision = Revision(commit, parents.split(), author, email, date, subject, paths[-1],
-                            paths[0] if info.split()[-1].startswith(("R", "C")) and len(paths) == 2 else None)
-        revisions.append((revision, shas))
-        blobs += shas
-    contents = _read_blobs(top, {sha for sha in blobs if sha != _NO_BLOB})
-    concepts: dict = {_NO_BLOB: None}
-    for revision, shas in revisions:
-        try:
-            versions = [_concept(sha, contents, concepts, revision.path) for sha in shas]
-        except TermbaseError as error:
-            revision.error = str(error)
-            continue
-        revision.changes = _own_changes(versions[:-1], versions[-1])
-    return [revision for revision, _ in revisions]
+    log = _start("log", "--follow", "-M", "-c", "--raw", "--no-abbrev", f"--format={_FORMAT}", "--", path, cwd=top)
+    versions = _Versions(top)
+    revisions: list[Revision] = []
+    try:
+        entry: list = []
+        for line in log.stdout:
+            if line.startswith(b"\x1e") and entry:
+                _add_revision(revisions, entry, versions)
+                entry = []
+            if line.startswith((b"\x1e", b":")):
+                entry.append(line.decode("utf-8", "replace").rstrip("\n"))
+        if entry:
+            _add_revision(revisions, entry, versions)
+        error = log.stderr.read().decode("utf-8", "replace").strip()
+        if log.wait() != 0:
+            raise TermbaseError(error.splitlines()[-1] if error else "git log failed", top)
+    finally:
+        log.stdout.close()
+        log.stderr.close()
+        log.wait()
+        versions.close()
+    return revisions
+
+
+def _start(*args, cwd) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(["git", *map(str, args)], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise TermbaseError("git is not installed (or not on PATH)") from None
+
+
+def _add_revision(revisions: list, entry: list, versions: _Versions) -> None:
+    """One `git log` entry (header line, raw diff lines) as a Revision with its changes."""
+    commit, parents, author, email, date, subject = entry[0][1:].split("\x1f")
+    if len(entry) < 2:
+        return
+    info, *paths = entry[1].split("\t")
+    shas = [word for word in info.split() if len(word) == 40]     # each parent's version, then the commit's
+    revision = Revision(commit, parents.split(), author, email, date, subject, paths[-1],
+                        paths[0] if info.split()[-1].startswith(("R", "C")) and len(paths) == 2 else None)
+    revisions.append(revision)
+    try:
+        found = [versions.get(sha, revision.path) for sha in shas]
+    except TermbaseError as error:
+        revision.error = str(error)
+        return
+    revision.changes = _own_changes(found[:-1], found[-1])
+
+
+class _Versions:
+    """Concept versions by blob id, each read (by one `git cat-file --batch`) and flattened once."""
+
+    def __init__(self, top: Path):
+        self.process = _start("cat-file", "--batch", cwd=top)
+        self.cache: dict = {_NO_BLOB: None}
+
+    def get(self, sha: str, path: str):
+        """(Concept, merge.flatten of it) for a blob id, None for no file; TermbaseError if unreadable."""
+        if sha not in self.cache:
+            try:
+                concept = glossary.concept_from_bytes(self._read(sha, path), f"{path}@{sha[:10]}")
+                self.cache[sha] = (concept, merge.flatten(concept))
+            except TermbaseError as error:
+                self.cache[sha] = error
+        found = self.cache[sha]
+        if isinstance(found, TermbaseError):
+            raise found
+        return found
+
+    def _read(self, sha: str, path: str) -> bytes:
+        self.process.stdin.write(f"{sha}\n".encode())
+        self.process.stdin.flush()
+        header = self.process.stdout.readline()
+        if not header or header.endswith(b" missing\n"):
+            raise TermbaseError(f"version {sha[:10]} is not in this clone", path)
+        data = self.process.stdout.read(int(header.split()[2]) + 1)
+        return data[:-1]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        self.process.wait()
 
 
 def _own_changes(parents: list, result) -> list:
-    """The changes from the parent version(s) to `result`; for a merge, only the fields where an item
-    or value differs from every parent that has the file (what the merge itself did, as git's
-    combined diff shows it)."""
+    """The changes from the parent version(s) to `result` (each (concept, flat) or None); for a merge,
+    only the fields where an item or value differs from every parent that has the file (what the
+    merge itself did, as git's combined diff shows it)."""
     present = [p for p in parents if p is not None]
-    if not present and result is None:
-        return []
-    changes = merge.diff_concepts(present[0] if present else None, result)
-    if len(present) < 2 or result is None:
+    if result is None:
+        return merge.diff_concepts(present[0][0], None) if present else []
+    if not present:
+        return merge.diff_concepts(None, result[0])
+    changes = merge.diff_flat(result[0].id, present[0][1], result[1])
+    if len(present) < 2:
         return changes
-    merged = merge.record(glossary.concept_to_dict(result))
-    records = [merge.record(glossary.concept_to_dict(c)) for c in present]
+    merged = merge.record(glossary.concept_to_dict(result[0]))
+    records = [merge.record(glossary.concept_to_dict(concept)) for concept, _ in present]
     own = {merge.key_name(key) for key in set(merged).union(*records) if all(r.get(key) != merged.get(key) for r in records)}
     return [c for c in changes if any(name == c.field or name.startswith(c.field + "[") for name in own)]
-
-
-def _read_blobs(top: Path, shas: set) -> dict:
-    """{sha: bytes} of git blobs, read by one `git cat-file --batch`."""
-    if not shas:
-        return {}
-    order = sorted(shas)
-    out = git("cat-file", "--batch", cwd=top, data="".join(f"{sha}\n" for sha in order).encode()).stdout
-    contents, at = {}, 0
-    for sha in order:
-        end = out.index(b"\n", at)
-        if out[at:end].endswith(b" missing"):     # a shallow clone
-            at = end + 1
-            continue
-        size = int(out[at:end].split()[2])
-        contents[sha] = out[end + 1:end + 1 + size]
-        at = end + 1 + size + 1
-    return contents
-
-
-def _concept(sha: str, contents: dict, cache: dict, path: str):
-    if sha not in cache:
-        if sha not in contents:
-            raise TermbaseError(f"version {sha[:10]} is not in this clone", path)
-        cache[sha] = glossary.concept_from_bytes(contents[sha], f"{path}@{sha[:10]}")
-    return cache[sha]
 
 
 def describe(change: merge.Change) -> str:

@@ -77,7 +77,11 @@ def diff_concepts(old: Concept | None, new: Concept | None) -> list[Change]:
         return [Change(concept_id, "concept", "added", None, _label(new))]
     if new is None:
         return [Change(concept_id, "concept", "removed", _label(old), None)]
-    before, after = flatten(old), flatten(new)
+    return diff_flat(concept_id, flatten(old), flatten(new))
+
+
+def diff_flat(concept_id: str, before: dict, after: dict) -> list[Change]:
+    """The changes from one flat view of a concept (`flatten`) to another."""
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
         if key not in after:

@@ -1,9 +1,11 @@
 """A team on one glossary in git: the merge driver, git-setup, conflicts, history (real git repositories)."""
 import copy
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,6 @@ def git_config(tmp_path_factory, monkeypatch):
                       "[advice]\n\tdetachedHead = false\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(home))
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
                  "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name, raising=False)
@@ -420,3 +421,48 @@ def test_history_of_an_unknown_concept_and_outside_git(repo, glossary_copy):
     assert "no commit has changed concept 'nothing-here'" in run("history", "nothing-here", "-g", repo / "glossary",
                                                                  code=1).output
     assert "not inside a git repository" in run("history", "green-notice", "-g", glossary_copy, code=1).output
+
+
+# --- pre-commit ----------------------------------------------------------------------------
+
+needs_pre_commit = pytest.mark.skipif(importlib.util.find_spec("pre_commit") is None,
+                                      reason="needs pre-commit (pip install -e .[test])")
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory):
+    """termbase as it is in this checkout, committed in a scratch repository: `pre-commit try-repo`
+    installs the hooks' environment from a commit (one install for the module, from PyPI)."""
+    source = tmp_path_factory.mktemp("termbase-source")
+    for name in ("pyproject.toml", "setup.py", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("*.so", "__pycache__", "*.egg-info"))
+    env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t",
+               GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "termbase"]):
+        subprocess.run(["git", *args], cwd=source, env=env, check=True, capture_output=True)
+    return source, tmp_path_factory.mktemp("pre-commit-home")
+
+
+def try_repo(hook_source, repo, hook, code):
+    source, home = hook_source
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(source), hook, "--all-files"],
+                          cwd=repo, capture_output=True, text=True, env=dict(os.environ, PRE_COMMIT_HOME=str(home)))
+    assert done.returncode == code, done.stdout + done.stderr
+    return done.stdout
+
+
+@needs_pre_commit
+def test_pre_commit_hooks_pass_on_a_clean_glossary_and_fail_on_a_broken_one(repo, hook_source):
+    assert "termbase validate" in try_repo(hook_source, repo, "termbase-validate", 0)
+    assert "Passed" in try_repo(hook_source, repo, "termbase-fmt", 0)
+
+    edit(repo, GREEN, ("      status: preferred\n", "      status: admitted\n"))        # no preferred English term
+    out = try_repo(hook_source, repo, "termbase-validate", 1)
+    assert "green-notice.yaml" in out and "[preferred-count]" in out
+    git(repo, "checkout", "--", GREEN)
+
+    edit(repo, GREEN, ("review_status: draft\n", "review_status:   draft\n"))         # valid, not canonical
+    out = try_repo(hook_source, repo, "termbase-fmt", 1)
+    assert "rewrote" in out and "files were modified by this hook" in out
+    assert git(repo, "status", "--porcelain").stdout == ""                               # fmt put it back

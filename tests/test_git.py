@@ -396,13 +396,16 @@ def test_history_lists_each_commit_with_author_and_fields_across_a_rename(repo):
 
     first = by_subject["The shipped glossary"]
     assert [c["text"] for c in first["changes"]] == ["concept added: Green Notice"]
-    merges = [r for r in revisions if r["merge"]]
-    assert all(r["changes"] == [] for r in merges)        # a clean field-level merge changes nothing of its own
+    assert not [r for r in revisions if r["merge"]]        # the clean field-level merge changed nothing of its own
+    listed = git(repo, "log", "--follow", "-c", "--raw", "--format=%x1e%P", "--",
+                 "glossary/concepts/interpol-green-notice.yaml").stdout
+    assert any(len(entry.split("\n")[0].split()) == 2 for entry in listed.split("\x1e")[1:])     # git lists it
 
     text = run("history", "interpol-green-notice", "-g", repo / "glossary").stdout
     assert "Lina Saleh: Rename green-notice; deprecate the INTERPOL variant" in text
     assert "    renamed from glossary/concepts/green-notice.yaml" in text
-    assert f"    ar term added: {AR_VARIANT}" in text
+    assert f"    ar term added: {AR_VARIANT} (variant, admitted)\n" in text and "type added" not in text
+    assert "    en definition changed: …INTERPOL notice, published at the request… → …INTERPOL notice, issued at the request…\n" in text
 
 
 def test_history_shows_what_a_merge_resolved(repo):

@@ -72,8 +72,8 @@ def history(concept_id, glossary_path, as_json):
             click.echo(f"    renamed from {revision.renamed_from}")
         if revision.error:
             click.echo(f"    cannot be read: {revision.error}")
-        for change in revision.changes:
-            click.echo(f"    {gitflow.describe(change)}")
+        for line in gitflow.summary(revision.changes):
+            click.echo(f"    {line}")
 
 
 COMMANDS = (merge_driver, git_setup, history)

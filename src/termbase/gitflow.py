@@ -233,7 +233,7 @@ class Revision:
     def as_dict(self) -> dict:
         return {"commit": self.commit, "parents": self.parents, "author": self.author, "email": self.email,
                 "date": self.date, "subject": self.subject, "path": self.path, "renamed_from": self.renamed_from,
-                "merge": self.is_merge, "error": self.error,
+                "merge": self.is_merge, "error": self.error, "summary": summary(self.changes),
                 "changes": [dict(c.as_dict(), text=describe(c)) for c in self.changes]}
 
 
@@ -243,7 +243,7 @@ _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s"
 
 def history(glossary_dir, concept_id: str) -> list[Revision]:
     """The commits that changed a concept's file, newest first, following renames, each with its
-    field-level changes (a merge: only the fields it changed from every parent).
+    field-level changes (a merge only when it changed fields itself, from every parent).
 
     The versions are read and compared while `git log` still walks the history.
     """
@@ -292,13 +292,15 @@ def _add_revision(revisions: list, entry: list, versions: _Versions) -> None:
     shas = [word for word in info.split() if len(word) == 40]     # each parent's version, then the commit's
     revision = Revision(commit, parents.split(), author, email, date, subject, paths[-1],
                         paths[0] if info.split()[-1].startswith(("R", "C")) and len(paths) == 2 else None)
-    revisions.append(revision)
     try:
         found = [versions.get(sha, revision.path) for sha in shas]
     except TermbaseError as error:
         revision.error = str(error)
+        revisions.append(revision)
         return
     revision.changes = _own_changes(found[:-1], found[-1])
+    if revision.changes or not revision.is_merge:      # a merge that only combined its parents says nothing
+        revisions.append(revision)
 
 
 class _Versions:
@@ -356,17 +358,43 @@ def _own_changes(parents: list, result) -> list:
 
 
 def describe(change: merge.Change) -> str:
-    """A change in words: `en definition changed`, `ar term added: …`, `en term X: status admitted → deprecated`."""
+    """A change in words: `en definition changed: …`, `ar term added: …`, `en term X: status admitted → deprecated`."""
     name = change.field
     if name == "concept":
         return f"concept {change.kind}: {change.new if change.kind == 'added' else change.old}"
-    where, _, rest = name.partition(".terms[")
-    if rest:
-        text, _, part = rest.partition("].")
-        if not part:
-            return f"{where} term {change.kind}: {text.rstrip(']')}"
-        return f"{where} term {text}: " + _describe_value(part, change)
+    where, term, part = _term_field(name)
+    if term is not None and not part:
+        return f"{where} term {change.kind}: {term}"
+    if term is not None:
+        return f"{where} term {term}: " + _describe_value(part.replace("_", " "), change)
     return _describe_value(name.replace(".", " ").replace("_", " "), change)
+
+
+def summary(changes: list) -> list[str]:
+    """The changes in words, an added or removed term on one line with its type and status."""
+    whole = {(c.field, c.kind) for c in changes if _term_field(c.field)[1] is not None and not _term_field(c.field)[2]}
+    lines = []
+    for change in changes:
+        where, term, part = _term_field(change.field)
+        if term is not None and part and (f"{where}.terms[{term}]", change.kind) in whole:
+            continue                                  # told with the term itself
+        line = describe(change)
+        if term is not None and not part and change.kind == "added":
+            qualities = [str(c.new) for c in changes if c.field in (f"{change.field}.type", f"{change.field}.status")]
+            line += f" ({', '.join(qualities)})" if qualities else ""
+        lines.append(line)
+    return lines
+
+
+def _term_field(name: str) -> tuple:
+    """(language, term text, term field) of a flat field name `ar.terms[TEXT].status`; (name, None, "") otherwise."""
+    where, found, rest = name.partition(".terms[")
+    if not found:
+        return name, None, ""
+    if rest.endswith("]"):
+        return where, rest[:-1], ""
+    text, _, part = rest.rpartition("].")
+    return where, text, part
 
 
 def _describe_value(name: str, change: merge.Change) -> str:
@@ -374,14 +402,30 @@ def _describe_value(name: str, change: merge.Change) -> str:
     if isinstance(old, list) or isinstance(new, list):
         old, new = old or [], new or []
         parts = [f"added {item}" for item in new if item not in old] + [f"removed {item}" for item in old if item not in new]
-        return f"{name.replace('_', ' ')}: " + ("; ".join(parts) or "reordered")
+        return f"{name}: " + ("; ".join(parts) or "reordered")
     if change.kind == "added":
         return f"{name} added: {_short(new)}"
     if change.kind == "removed":
         return f"{name} removed (was {_short(old)})"
     if len(str(old)) > 40 or len(str(new)) > 40:
-        return f"{name} changed: {_short(old)} → {_short(new)}"
+        before, after = _difference(str(old), str(new))
+        return f"{name} changed: {before} → {after}"
     return f"{name} {old} → {new}"
+
+
+def _difference(old: str, new: str, context: int = 16) -> tuple[str, str]:
+    """The parts of two long texts that differ, with a few words around them."""
+    prefix = len(os.path.commonprefix([old, new]))
+    suffix = len(os.path.commonprefix([old[prefix:][::-1], new[prefix:][::-1]]))
+    start = old.rfind(" ", 0, max(prefix - context, 0)) + 1 if prefix > context else 0
+
+    def excerpt(text: str) -> str:
+        end = len(text) - suffix
+        stop = text.find(" ", end + context)
+        stop = len(text) if stop < 0 else stop
+        piece = _short(text[start:stop])
+        return ("…" if start else "") + piece + ("…" if stop < len(text) and not piece.endswith("…") else "")
+    return excerpt(old), excerpt(new)
 
 
 def _short(value, width: int = 60) -> str:

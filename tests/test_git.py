@@ -231,6 +231,21 @@ def test_both_branches_add_subject_fields_to_the_header(repo):
     assert termbase.languages == ["en", "ar", "fr"]
 
 
+def test_a_clean_merge_that_breaks_a_check_is_reported_as_a_conflict(repo):
+    """One side makes the INTERPOL variant preferred, the other adds a new preferred term: each is
+    valid, both together have two preferred English terms."""
+    setup_driver(repo)
+    preferred = "    - text: Green Notice\n      type: fullForm\n      status: preferred\n"
+    variant = "    - text: INTERPOL Green Notice\n      type: variant\n      status: admitted\n"
+    demoted = preferred.replace("preferred", "admitted")
+    branches(repo, lambda: edit(repo, GREEN, (preferred, demoted), (variant, variant.replace("admitted", "preferred"))),
+             lambda: edit(repo, GREEN, (preferred, "    - text: GN\n      type: acronym\n      status: preferred\n" + demoted)))
+    done = git(repo, "merge", "--no-edit", "two", code=1)
+    assert "result has errors neither side had: 2 preferred term(s) in 'en'" in done.stderr
+    assert "<<<<<<<" not in (repo / GREEN).read_text("utf-8")
+    assert [t.status.short for t in concept(repo).languages["en"].terms] == ["preferred", "admitted", "preferred"]
+
+
 def test_a_concept_added_on_both_branches_merges_field_by_field(repo):
     """add/add: no common version; what both add alike merges, the rest comes from each side."""
     setup_driver(repo)

@@ -110,11 +110,25 @@ def merge_driver(base_file, ours_file, theirs_file, path: str, marker_size: int 
     ours = render(merged.ours)
     if not merged.conflicts:
         store_result(ours_file, ours)
+        broken = _new_errors(merged.ours, versions[1:]) if kind == "concept" else []
+        if broken:       # each side was fine, the combination is not: a person decides, as for a conflict
+            return DriverResult(1, f"{path}: merged field by field, but the result has errors neither side had: "
+                                   + "; ".join(broken) + " (fix the file, then `git add` it)")
         return DriverResult(0)
     store_result(ours_file, conflict_text(ours, render(merged.theirs), marker_size))
     names = conflict_names(merged.conflicts)
     return DriverResult(1, f"{path}: conflict in {', '.join(names)} (changed differently on both sides); "
                            "markers are around those fields only", merged.conflicts)
+
+
+def _new_errors(concept, sides) -> list[str]:
+    """The errors of the single-concept checks in `concept` that none of `sides` has."""
+    from . import validate
+    from .model import Termbase
+
+    def errors(c):
+        return {f"{p.message} [{p.check}]" for p in validate.concept_problems(c, Termbase()) if p.severity == "error"}
+    return sorted(errors(concept).difference(*(errors(side) for side in sides)))
 
 
 def conflict_names(conflicts) -> list[str]:

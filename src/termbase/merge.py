@@ -238,7 +238,6 @@ class Merged:
     ours: dict
     theirs: dict
     conflicts: list[FieldMerge]
-    fields: list[FieldMerge]
 
 
 def merge_records(base: dict, ours: dict, theirs: dict) -> Merged:
@@ -271,7 +270,7 @@ def merge_records(base: dict, ours: dict, theirs: dict) -> Merged:
         return flat
 
     merged = side("ours")
-    return Merged(merged, side("theirs") if conflicts else merged, conflicts, fields_)
+    return Merged(merged, side("theirs") if conflicts else merged, conflicts)
 
 
 # --- concepts and glossary headers (the git merge driver) ----------------------------------

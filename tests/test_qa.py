@@ -95,9 +95,9 @@ def test_check_command_exit_code_and_json(glossary_dir):
     runner = CliRunner()
     result = runner.invoke(main, ["check", str(DATA / "en-ar.tmx"), "-g", str(glossary_dir)])
     assert result.exit_code == 1
-    assert result.output.splitlines() == [f"{DATA / 'en-ar.tmx'}:{line}" for line in EXPECTED["en-ar.tmx"]]
+    assert result.stdout.splitlines() == [f"{DATA / 'en-ar.tmx'}:{line}" for line in EXPECTED["en-ar.tmx"]]
     result = runner.invoke(main, ["check", str(DATA / "en-ar.tmx"), "-g", str(glossary_dir), "--json"])
-    assert [f["check"] for f in json.loads(result.output)] == ["term-missing", "term-deprecated", "term-untranslated",
+    assert [f["check"] for f in json.loads(result.stdout)] == ["term-missing", "term-deprecated", "term-untranslated",
                                                                 "term-deprecated"]
 
 
@@ -105,7 +105,7 @@ def test_check_command_clean_file_exits_0(glossary_dir, tmp_path):
     clean = tmp_path / "clean.csv"
     clean.write_text("en,ar\nThe database is ready.,قاعدة البيانات جاهزة.\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(clean), "-g", str(glossary_dir)])
-    assert (result.exit_code, result.output) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "")
 
 
 def test_bad_input_is_an_error_with_a_line_not_a_traceback(glossary_dir, tmp_path):
@@ -180,7 +180,7 @@ def test_real_files_find_without_error(shared, real_dir, name):
     path = shared / "standards" / "bilingual" / name
     result = CliRunner().invoke(main, ["find", str(path), "-g", str(real_dir), "--json"])
     assert result.exit_code == 0, result.output
-    json.loads(result.output)
+    json.loads(result.stdout)
 
 
 def test_real_files_segments(shared):

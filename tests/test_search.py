@@ -49,7 +49,8 @@ def test_ranking_exact_before_normalized_prefix_definition_fuzzy():
     assert [h.concept_id for h in hits][:2] == ["icse", "icaid"]
     assert hits[0].rank == "exact" and hits[1].rank == "definition"
     assert search.search(termbase, "icse")[0].rank == "exact"
-    assert search.search(termbase, "International Child")[0].rank == "prefix"
+    assert search.search(termbase, "International Child")[0].rank == "words"
+    assert search.search(termbase, "Internat Chil")[0].rank == "prefix"
     fuzzy = search.search(termbase, "Internationl Child Sexual Exploitaton database")
     assert fuzzy[0].concept_id == "icse" and fuzzy[0].rank == "fuzzy"
 

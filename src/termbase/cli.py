@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
 
 from . import formats, glossary, merge, validate as validate_module
-from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, concept_summary, emit_json, glossary_option,
-                         json_option, load_termbase, require_glossary_dir, show_warnings)
+from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, emit_json, glossary_option, json_option,
+                         load_termbase, open_termbase, require_glossary_dir, show_warnings)
 from .errors import Finding, TermbaseError, UsageError
 from .fileio import replace_all_atomic, write_bytes_atomic
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
@@ -98,8 +97,7 @@ def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, su
 @json_option
 def show(concept_id, glossary_path, as_json):
     """Show one concept in full."""
-    termbase = load_termbase(glossary_path)
-    concept = termbase.concepts.get(concept_id)
+    concept = open_termbase(glossary_path).concept(concept_id)
     if concept is None:
         raise TermbaseError(f"no concept {concept_id!r}", glossary_path)
     if as_json:
@@ -115,10 +113,7 @@ def show(concept_id, glossary_path, as_json):
 @json_option
 def list_concepts(glossary_path, subject, review, as_json):
     """List concepts: id, English and Arabic preferred terms."""
-    termbase = load_termbase(glossary_path)
-    rows = [concept_summary(c) for c in termbase
-            if (not subject or subject in c.subject_fields)
-            and (not review or (c.review_status and c.review_status.value == review))]
+    rows = open_termbase(glossary_path).summaries(subject, review)
     if as_json:
         emit_json(rows)
         return
@@ -133,20 +128,18 @@ def list_concepts(glossary_path, subject, review, as_json):
 @json_option
 def search(query, glossary_path, limit, as_json):
     """Find concepts by term, acronym or definition (Arabic-aware)."""
-    from . import search as search_module
-
     if not query.strip():
         raise UsageError("give a search query (it is empty)")
-    termbase = load_termbase(glossary_path)
-    hits = search_module.search(termbase, query, limit=limit)
+    termbase = open_termbase(glossary_path)
+    hits = termbase.search(query, limit=limit)
     if as_json:
-        emit_json([dict(hit.as_dict(), **concept_summary(termbase.concepts[hit.concept_id])) for hit in hits])
+        emit_json([dict(hit.as_dict(), **termbase.summary(hit.concept_id)) for hit in hits])
         return
     if not hits:
         click.echo(f"no match for {query!r}", err=True)
         sys.exit(1)
     for hit in hits:
-        summary = concept_summary(termbase.concepts[hit.concept_id])
+        summary = termbase.summary(hit.concept_id)
         click.echo(f"{hit.concept_id}\t{summary['en']}\t{summary['ar']}\t[{hit.rank}] {hit.reason}")
 
 
@@ -156,33 +149,21 @@ def search(query, glossary_path, limit, as_json):
 @json_option
 def validate(glossary_path, strict, as_json):
     """Check the glossary; exit 1 on errors (or warnings with --strict)."""
+    from . import api
+
     root = require_glossary_dir(glossary_path)
-    findings = validate_module.validate(root, progress=Progress(f"checking {root}"))
+    termbase = api.open(root, progress=Progress(f"checking {root}"))
+    findings = termbase.validate()
     errors = [f for f in findings if f.severity == "error" or strict]
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:
         for finding in findings:
             click.echo(str(finding))
-        count = len(list(glossary.concept_paths(root)))
+        count = termbase.file_count()
         summary = f"{count} concepts: {sum(f.severity == 'error' for f in findings)} errors, {sum(f.severity == 'warning' for f in findings)} warnings"
         click.echo(summary, err=True)
     sys.exit(1 if errors else 0)
-
-
-def statistics(termbase: Termbase) -> dict:
-    subjects, types, statuses, languages, reviews = Counter(), Counter(), Counter(), Counter(), Counter()
-    for concept in termbase:
-        subjects.update(concept.subject_fields or ["(none)"])
-        reviews[concept.review_status.value if concept.review_status else "(none)"] += 1
-        for lang, term in concept.terms():
-            languages[lang] += 1
-            types[term.type.value if term.type else "(none)"] += 1
-            statuses[term.status.short if term.status else "(none)"] += 1
-    return {"concepts": len(termbase), "terms": sum(languages.values()),
-            "terms_per_language": dict(sorted(languages.items())),
-            "subject_fields": dict(subjects.most_common()), "term_types": dict(types.most_common()),
-            "term_status": dict(statuses.most_common()), "review_status": dict(reviews.most_common())}
 
 
 @main.command()
@@ -190,7 +171,7 @@ def statistics(termbase: Termbase) -> dict:
 @json_option
 def stats(glossary_path, as_json):
     """Counts per subject field, term type, status and language."""
-    data = statistics(load_termbase(glossary_path))
+    data = open_termbase(glossary_path).statistics()
     if as_json:
         emit_json(data)
         return
@@ -251,10 +232,10 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
             formats.convert(glossary_path, target, fmt, warnings=warnings, **options)
             show_warnings(warnings)
         else:
-            formats.write_file(load_termbase(glossary_path), target, fmt, **options)
+            open_termbase(glossary_path).export(target, fmt, **options)
         click.echo(f"wrote {target}", err=True)
         return
-    termbase = load_termbase(glossary_path)
+    termbase = open_termbase(glossary_path).termbase(in_memory=True)
     stale = []
     for format_ in formats.FORMATS.values():
         if not format_.export_name:
@@ -290,7 +271,7 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
     current = glossary.read(root, progress=Progress(f"reading {root}"))
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
-    incoming = load_termbase(file, fmt, warnings, **languages)
+    incoming = open_termbase(file, fmt, warnings, **languages).termbase(in_memory=True)
     if not len(incoming):
         warnings.append(Finding(file, None, "warning", "the file holds no concepts", "empty-import"))
     warnings += validate_module.sanitize(incoming, str(file))
@@ -299,9 +280,11 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
         raise TermbaseError("the file has errors (listed above); nothing was written", file)
     merged, report = merge.merge_into(current, incoming)
     touched = set(report.added) | set(report.updated)
-    errors = [f for f in validate_module.validate_termbase(merged, str(file), only=touched) if f.severity == "error"]
+    findings = validate_module.validate_termbase(merged, str(file), only=touched)
+    errors = [f for f in findings if f.severity == "error"]
     if as_json:
-        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors], dry_run=dry_run))
+        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors],
+                       warnings=[f.as_dict() for f in findings if f.severity != "error"], dry_run=dry_run))
     else:
         for change in report.changes:
             click.echo(str(change))
@@ -309,7 +292,7 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
             click.echo(f"{glossary.HEADER_FILE}: subject field {subject!r} added (describe it there)")
         for label, candidates, reason in report.ambiguous:
             click.echo(f"ambiguous: {label!r} matches {', '.join(candidates)} ({reason}); not imported")
-        for finding in errors:
+        for finding in findings:
             click.echo(str(finding), err=True)
         click.echo(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
                    f"{len(report.ambiguous)} ambiguous" + (" (dry run: nothing written)" if dry_run else ""), err=True)

@@ -6,65 +6,11 @@ from pathlib import Path
 
 import click
 
-from .cli_common import emit_json, glossary_option, json_option, load_termbase
-from .fileio import decode_text
-from .model import Termbase, primary_language
+from .cli_common import emit_json, glossary_option, json_option, open_termbase
+from .model import primary_language
+from .recognition import read_text
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-
-
-def _load(path: Path, required: bool = True) -> Termbase | None:
-    if not required and not Path(path).exists():
-        return None
-    return load_termbase(path)
-
-
-def read_text(path: Path) -> str:
-    """A UTF-8 text file (BOM allowed); a bad byte is an error naming its line."""
-    from . import bilingual as bilingual_module
-
-    return decode_text(bilingual_module._read_bytes(path), path).replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _other_language(termbase: Termbase, concept, lang: str) -> str:
-    own = primary_language(lang)
-    order = [tag for tag in termbase.languages if primary_language(tag) != own]
-    order += [tag for tag in concept.languages if primary_language(tag) != own and tag not in order]
-    for tag in order:
-        term = concept.preferred_term(tag)
-        if term is not None:
-            return term.text
-    return ""
-
-
-def find_occurrences(termbase: Termbase, matcher, path: Path, languages=None):
-    """Yield occurrence dicts for one file: plain text, or both sides of a bilingual file."""
-    from . import bilingual as bilingual_module
-
-    raw = bilingual_module._read_bytes(path)
-    if bilingual_module.detect(path, raw) is None:
-        sides = [(1, read_text(path), languages, "text")]
-    else:
-        document = bilingual_module.read(path)
-        sides = []
-        for segment in document.segments:
-            for text, lang, line, side in ((segment.source, segment.source_lang, segment.line, "source"),
-                                           (segment.target, segment.target_lang, segment.target_line, "target")):
-                if not text:
-                    continue
-                wanted = [lang] if lang else languages
-                if languages and lang and primary_language(lang) not in {primary_language(l) for l in languages}:
-                    continue
-                sides.append((line or segment.line, text, wanted, side, segment.id))
-    for item in sides:
-        first_line, text, wanted, side = item[:4]
-        for hit in matcher.find_text(text, wanted):
-            for entry in hit.entries:
-                concept = termbase.concepts[entry.concept_id]
-                yield {"path": str(path), "line": first_line + hit.line - 1, "column": hit.column,
-                       "surface": hit.surface, "concept": entry.concept_id, "lang": entry.lang,
-                       "term": matcher.term(entry).text, "other": _other_language(termbase, concept, entry.lang),
-                       "side": side, "segment": item[4] if len(item) > 4 else None}
 
 
 @click.command()
@@ -80,14 +26,11 @@ def find(files, lang, glossary_path, as_json):
     bilingual files the source side is searched for source-language terms and the target side
     for target-language terms (line: of the segment, column: within the segment text).
     """
-    from .matcher import Matcher
-
-    termbase = _load(glossary_path)
-    matcher = Matcher(termbase)
+    termbase = open_termbase(glossary_path)
     languages = None if lang == "auto" else [lang]
     results = []
     for path in files:
-        for occurrence in find_occurrences(termbase, matcher, path, languages):
+        for occurrence in termbase.find_in_file(path, languages):
             if as_json:
                 results.append(occurrence)
             else:
@@ -115,7 +58,7 @@ def extract(files, lang, min_freq, output_format, output, glossary_path, as_json
 
     from . import extract as extract_module, formats
 
-    termbase = _load(glossary_path, required=False)
+    known = open_termbase(glossary_path) if Path(glossary_path).exists() else None
     texts = []
     for path in files:
         raw = bilingual_module._read_bytes(path)
@@ -125,7 +68,8 @@ def extract(files, lang, min_freq, output_format, output, glossary_path, as_json
             document = bilingual_module.read(path)
             side = "source" if primary_language(document.source_lang or "en") == lang else "target"
             texts.append((path, "\n".join(getattr(s, side) for s in document.segments)))
-    candidates = extract_module.extract(texts, termbase, lang, min_freq)
+    matcher = known.matcher() if known is not None and known.count() else None
+    candidates = extract_module.extract(texts, None, lang, min_freq, matcher=matcher)
     if output_format == "csv":
         data = formats.render(extract_module.to_termbase(candidates), "csv")
         if output:
@@ -163,17 +107,10 @@ def check(ctx, files, include_all, source_lang, target_lang, glossary_path, as_j
 
     Each finding: `file:line: segment: severity: message [rule]`; exit code 1 when any is an error.
     """
-    from . import bilingual as bilingual_module
-
-    from . import qa
-    from .matcher import Matcher
-
-    termbase = _load(glossary_path)
-    matcher = Matcher(termbase)
+    termbase = open_termbase(glossary_path)
     findings = []
     for path in files:
-        document = bilingual_module.read(path, source_lang, target_lang)
-        findings.extend(qa.check(termbase, document, include_all, matcher))
+        findings.extend(termbase.check(path, include_all, source_lang, target_lang))
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:

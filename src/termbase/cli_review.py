@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import glossary
-from .cli_common import emit_json, glossary_option, json_option, require_glossary_dir
+from .cli_common import emit_json, glossary_option, json_option, open_termbase, require_glossary_dir
 from .errors import TermbaseError, UsageError
 from .fileio import atomic_open, replace_all_atomic
 from .model import ReviewStatus
@@ -29,7 +29,7 @@ def export(output, subject, status, languages, glossary_path):
     """Write a review workbook: one row per concept, editable fields side by side."""
     from . import review as review_module
 
-    termbase = glossary.read(require_glossary_dir(glossary_path))
+    termbase = open_termbase(require_glossary_dir(glossary_path)).termbase()
     if subject and termbase.subject_fields and subject not in termbase.subject_fields:
         raise UsageError(f"unknown subject field {subject!r}; known: {', '.join(termbase.subject_fields)}")
     try:

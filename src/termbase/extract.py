@@ -199,9 +199,12 @@ def _known(matcher: Matcher | None, text: str) -> bool:
     return any(h.start == 0 and h.end == len(text) for h in hits)
 
 
-def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq: int = 2) -> list[Candidate]:
-    """Candidates from `texts`, an iterable of (path, text); pairs first, then n-grams by C-value."""
-    matcher = Matcher(termbase) if termbase is not None and len(termbase) else None
+def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq: int = 2,
+            matcher: Matcher | None = None) -> list[Candidate]:
+    """Candidates from `texts`, an iterable of (path, text); pairs first, then n-grams by C-value.
+    Terms of `termbase` (recognized by `matcher`, built if not given) are left out."""
+    if matcher is None and termbase is not None and len(termbase):
+        matcher = Matcher(termbase)
     pairs: dict = {}
     ngram_counts: Counter = Counter()
     ngram_surfaces: dict = {}

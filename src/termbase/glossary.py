@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 
-from .errors import TermbaseError
+from .errors import Finding, TermbaseError
 from .fileio import decode_text, replace_all_atomic, write_bytes_atomic
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
@@ -244,18 +244,19 @@ def header_bytes(termbase: Termbase) -> bytes:
 NULLS = {"", "~", "null", "Null", "NULL"}
 
 
-def _load_text(text: str, path):
+def _load_text(text: str, path, aliases: list | None = None):
     """Plain data from one YAML document, every scalar as text (a null is None).
 
     Built straight from libyaml's event stream: twice as fast as `yaml.load` with the C loader,
     which resolves types we never want (a term `yes` stays the text "yes"; dates are parsed
     by the model) and silently keeps the last of two equal keys, which is reported here.
+    Anchors and aliases are followed; with `aliases`, each is appended to it as a Finding.
     """
     import yaml
     from yaml._yaml import CParser
 
     parser = CParser(text)
-    stack, anchors = [], {}
+    stack, anchors, anchor_lines = [], {}, {}
     current = root = key = None
     documents = 0
     try:
@@ -268,10 +269,14 @@ def _load_text(text: str, path):
                 value = None if event.implicit[0] and event.value in NULLS else event.value
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 value = {} if kind is yaml.MappingStartEvent else []
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 current, key = stack.pop()
                 continue
@@ -279,6 +284,8 @@ def _load_text(text: str, path):
                 if event.anchor not in anchors:
                     raise TermbaseError(f"malformed YAML: unknown alias *{event.anchor}", path, event.start_mark.line + 1)
                 value = anchors[event.anchor]
+                if aliases is not None:
+                    aliases.append(_alias_finding(event, True, anchor_lines, path))
             else:
                 if kind is yaml.DocumentStartEvent:
                     documents += 1
@@ -321,14 +328,31 @@ def conflict_line(raw: bytes) -> int | None:
     return None if match is None else raw.count(b"\n", 0, match.start()) + 1
 
 
-def parse_yaml(raw: bytes, path) -> object:
+def _alias_finding(event, is_alias: bool, anchor_lines: dict, path) -> Finding:
+    """A `yaml-alias` error for an anchor (&name) or alias (*name): the loaded data repeats the
+    anchored value where the raw file shows only a name."""
+    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    if is_alias:
+        where = f" (anchored at line {anchor_lines[event.anchor]})" if event.anchor in anchor_lines else ""
+        message = f"YAML alias *{event.anchor} stands for a value written elsewhere{where}"
+    else:
+        anchor_lines[event.anchor] = line
+        message = f"YAML anchor &{event.anchor}"
+    return Finding(path, line, "error", f"{message}; glossary files spell every value out (run `termbase fmt`)",
+                   "yaml-alias", column)
+
+
+def parse_yaml(raw: bytes, path, aliases: list | None = None) -> object:
     """Decode and parse one YAML file; errors name the file, line and column (a file with git
-    conflict markers is refused before its YAML is read)."""
+    conflict markers is refused before its YAML is read).
+
+    With `aliases`, every YAML anchor and alias is appended to it as a `yaml-alias` Finding.
+    """
     line = conflict_line(raw)
     if line is not None:
         raise TermbaseError("unresolved merge conflict (git conflict markers); resolve it, then run "
                             "`termbase validate` [merge-conflict]", path, line)
-    return _load_text(decode_text(raw, path, utf16=False), path)
+    return _load_text(decode_text(raw, path, utf16=False), path, aliases)
 
 
 def locate(raw: bytes, keypath: tuple) -> int | None:
@@ -396,20 +420,41 @@ def header_from_bytes(raw: bytes, path) -> Termbase:
 
 
 def concept_from_bytes(raw: bytes, path) -> Concept:
-    """The concept in the bytes of a concept file; the first error raises TermbaseError naming `path`."""
+    """The concept in the bytes of a concept file, whatever the file's name (git's temporary
+    versions); the first error raises TermbaseError naming `path`."""
     problems: list = []
     concept = concept_from_dict(parse_yaml(raw, path), problems)
     _raise_first(problems, raw, path)
     return concept
 
 
-def read_concept_file(path) -> Concept:
-    path = Path(path)
-    raw = path.read_bytes()
-    concept = concept_from_bytes(raw, path)
+def load_concept(raw: bytes, path: Path) -> tuple[dict, Concept]:
+    """(YAML mapping, Concept) of one concept file's bytes; its first error raises TermbaseError."""
+    problems: list = []
+    data = parse_yaml(raw, path)
+    concept = concept_from_dict(data, problems)
+    check_loaded(concept, problems, raw, path)
+    return data, concept
+
+
+def check_loaded(concept: Concept | None, problems: list, raw: bytes, path: Path) -> None:
+    """Raise the error that keeps a parsed concept file from loading, if any: its first error
+    problem, or an id that is not its file name."""
+    _raise_first(problems, raw, path)
     if concept.id != path.stem:
         raise TermbaseError(f"id {concept.id!r} does not match the file name [id-file-name]", path, locate(raw, ("id",)))
-    return concept
+
+
+def concept_file(root, concept_id: str) -> Path | None:
+    """The file concept `concept_id` lives in, or None for an id that cannot be a file name."""
+    if not concept_id or "/" in concept_id or "\\" in concept_id or "\0" in concept_id or concept_id.startswith("."):
+        return None
+    return Path(root) / CONCEPT_DIR / f"{concept_id}.yaml"
+
+
+def read_concept_file(path) -> Concept:
+    path = Path(path)
+    return load_concept(path.read_bytes(), path)[1]
 
 
 def read(root, progress=None) -> Termbase:

@@ -131,6 +131,7 @@ def _strip_en_suffix(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=CACHE_LIMIT)
 def token_key(normalized: str) -> str:
     """The lossy automaton key of one normalized token (see the module docstring)."""
     if normalized == BOUNDARY:
@@ -250,7 +251,8 @@ def token_matches(text_token: str, term_token: str) -> bool:
 
 
 @lru_cache(maxsize=CACHE_LIMIT)
-def _token_keys(token: str) -> frozenset:
+def token_keys(token: str) -> frozenset:
+    """Every automaton key an occurrence of term token `token` can have (one per accepted form)."""
     if token == BOUNDARY:
         return frozenset((BOUNDARY,))
     return frozenset(token_key(v) for v in accepted_forms(token))
@@ -264,7 +266,7 @@ def form_tokens(text: str) -> tuple:
 def form_keys(tokens: tuple) -> list[str]:
     """Every automaton key under which text occurrences of a term form can appear."""
     keys = []
-    for combination in product(*(sorted(_token_keys(t)) for t in tokens)):
+    for combination in product(*(sorted(token_keys(t)) for t in tokens)):
         keys.append(" " + SEP.join(combination) + " ")
         if BOUNDARY in combination:   # as `render_chunk` may space it: one space or SEP beside a boundary
             choices = [(" ", SEP) if BOUNDARY in pair else (SEP,) for pair in zip(combination, combination[1:])]
@@ -347,6 +349,20 @@ class Matcher:
         self._key_lengths = array("i", (g[0] for g in self.groups))
         self._key_seps = array("i", (g[3] for g in self.groups))
         self._scan_caches: dict = {}
+
+    def __getstate__(self) -> dict:
+        """What is kept between runs: the automaton and its tables, not the termbase or caches."""
+        state = dict(vars(self))
+        state["termbase"] = None
+        for name in ("_cache", "_fast_keys", "_verified", "_fast_verified", "_scan_caches"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+        self._cache = _ChunkKeys(token_path_key)
+        self._fast_keys = _ChunkKeys(fast_path_key)
+        self._verified, self._fast_verified, self._scan_caches = {}, {}, {}
 
     def _add(self, entry: Entry, group_of: dict) -> None:
         tokens = [t for t in entry.tokens if t != BOUNDARY]

@@ -1,98 +1,311 @@
-"""Arabic-aware search over a termbase: exact > normalized > prefix > definition > fuzzy.
+"""Ranked, Arabic-aware search: what a translator means by a query, best first.
 
-Each hit says why it matched. Normalization is `arabic.normalize` (diacritics, hamza/alef, ta
-marbuta, alef maqsura, presentation forms, bidi controls) with leading clitics and the article
-stripped per word, and English plurals folded, so `بالنَّشْرَة الخضراء`, `النشره الخضراء` and
-`green notices` all reach the green-notice concept.
+Words are cut and normalized exactly as term recognition cuts them (`matcher.tokenize`:
+letters, digits and marks form words; hyphens and slashes separate them; punctuation is
+ignored), after Latin abbreviations lose their dots (`U.S.` → `US`). A query word matches a
+term word when one stands for the other as `termbase find` decides it (`matcher.token_matches`:
+clitics and the article, sound plural and dual suffixes, English plurals and possessives,
+diacritics, hamza/alef, ta marbuta, alef maqsura, presentation forms).
+
+Every hit falls in one class; a better class always ranks first (docs/search.md):
+
+1. **exact**: the term, a stored form or the vocalized form, letter for letter (case aside);
+2. **normalized**: the same words in the same order, each matched the normalized way;
+3. **words**: every query word found in the term, in any order; the term the query covers more
+   fully ranks first (`Global Taskforce` → Virtual Global Taskforce before Chair of the …);
+4. **prefix**: as 3, some query words only as the start of a term word (`interp`);
+5. **fuzzy**: as 4, some query words within one or two typing errors of a term word;
+6. **definition**: every query word in a definition, ranked by BM25.
+
+Within a class: better coverage, then preferred before admitted before deprecated terms, then
+shorter terms, then concept id. One hit per concept, its best. Function words (`of`, `the`,
+`في` …) may be left out of a term match. The candidates come from the index's full-text tables
+(SQLite FTS5) over the words' match keys (`matcher.token_key`), so a lookup reads only the
+terms that can match.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz
+from functools import lru_cache
 
 from . import arabic
-from .model import Termbase
+from .matcher import BOUNDARY, token_key, token_keys, token_matches, tokenize
 
-RANKS = {"exact": 0, "normalized": 1, "prefix": 2, "definition": 3, "fuzzy": 4}
-FUZZY_THRESHOLD = 85
+CLASSES = ("exact", "normalized", "words", "prefix", "fuzzy", "definition")
+RANKS = {name: rank for rank, name in enumerate(CLASSES)}
+STOP_WORDS = frozenset(arabic.normalize_word(w) for w in
+                       "a an the and or of in on at to for from by with في من إلى على عن مع".split())
+STATUS_RANK = {"preferredTerm-admn-sts": 0, None: 1, "admittedTerm-admn-sts": 1,
+               "deprecatedTerm-admn-sts": 2, "supersededTerm-admn-sts": 2}
+MIN_PREFIX = 2           # a query word shorter than this never matches as a prefix
+CANDIDATES = 40          # surfaces verified per wanted concept before looking further
+ABBREVIATION = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]\.){2,}")
 
 
 @dataclass
 class Hit:
     concept_id: str
-    rank: str
-    score: float
+    rank: str          # the class: exact | normalized | words | prefix | fuzzy | definition
+    score: float       # within the class, higher is better (coverage %, BM25, …)
     lang: str
-    matched: str
+    matched: str       # the term, form or definition that matched
     reason: str
 
     def as_dict(self) -> dict:
         return dict(vars(self))
 
-
-def english_singular(word: str) -> str:
-    """A light English plural/possessive fold: notices → notice, agencies → agency, ICSE's → icse."""
-    if word.endswith(("'s", "s'")):
-        word = word[:-2] if word.endswith("'s") else word[:-1]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    def order(self, status: str | None = None, kind: int = 0) -> tuple:
+        """The sort key: class, score, the term's status, term before its forms, length, concept."""
+        return (RANKS[self.rank], -self.score, STATUS_RANK.get(status, 1), kind, len(self.matched), self.concept_id)
 
 
-def match_key(text: str) -> str:
-    """The key two spellings of one term share."""
-    normalized = arabic.normalize(text)
-    words = []
-    for word in normalized.replace("-", " ").split():
-        words.append(arabic.strip_clitics(word)[-1] if arabic.is_arabic(word) else english_singular(word))
-    return " ".join(words)
+# --- text analysis (the index stores what these return) ------------------------------------
+
+def undot(text: str) -> str:
+    """Latin abbreviations without their dots: `U.S. Customs` → `US Customs`."""
+    return ABBREVIATION.sub(lambda m: m.group().replace(".", ""), text) if "." in text else text
 
 
-def _why(rank, lang, text, detail=""):
-    reasons = {"exact": "exact", "normalized": "same after Arabic/English normalization",
-               "prefix": "starts with the query", "definition": "definition contains the query",
-               "fuzzy": "similar spelling"}
-    return f"{reasons[rank]}{detail}: {lang} {text!r}"
+def fold(text: str) -> str:
+    """The spelling an exact match compares: NFC, case folded, outer spaces stripped."""
+    return unicodedata.normalize("NFC", text.strip()).casefold()
 
 
-def search(termbase: Termbase, query: str, limit: int = 20, fuzzy_threshold: int = FUZZY_THRESHOLD) -> list[Hit]:
-    """Concepts matching `query`, best first, one hit per concept (its best reason)."""
-    query = query.strip()
-    if not query:
-        return []
-    plain = arabic.normalize(query)
-    key = match_key(query)
-    best: dict[str, Hit] = {}
+@lru_cache(maxsize=100_000)
+def words(text: str) -> tuple[str, ...]:
+    """The normalized words of `text`, punctuation left out."""
+    return tuple(t[2] for t in tokenize(undot(text)) if t != BOUNDARY)
 
-    def offer(hit: Hit):
-        current = best.get(hit.concept_id)
-        if current is None or (RANKS[hit.rank], -hit.score) < (RANKS[current.rank], -current.score):
-            best[hit.concept_id] = hit
 
-    for concept in termbase:
-        for lang, term in concept.terms():
-            texts = [term.text] + ([term.vocalized] if term.vocalized else []) + list(term.forms)
-            for text in texts:
-                if text.casefold() == query.casefold():
-                    offer(Hit(concept.id, "exact", 100.0, lang, text, _why("exact", lang, text)))
-                    continue
-                term_key = match_key(text)
-                if arabic.normalize(text) == plain or term_key == key:
-                    offer(Hit(concept.id, "normalized", 100.0, lang, text, _why("normalized", lang, text)))
-                elif term_key.startswith(key) and len(key) >= 2:
-                    offer(Hit(concept.id, "prefix", 100.0 * len(key) / len(term_key), lang, text, _why("prefix", lang, text)))
-                elif len(key) >= 3:
-                    score = fuzz.ratio(key, term_key)
-                    if score >= fuzzy_threshold:
-                        offer(Hit(concept.id, "fuzzy", score, lang, text, _why("fuzzy", lang, text, f" ({score:.0f}%)")))
-        if concept.id not in best or RANKS[best[concept.id].rank] > RANKS["definition"]:
-            for lang, section in concept.languages.items():
-                if len(key) >= 3 and section.definition and key in match_key(section.definition):
-                    offer(Hit(concept.id, "definition", 50.0, lang, section.definition,
-                              _why("definition", lang, section.definition[:60])))
+def fts_word(key: str) -> str:
+    """A match key as one FTS5 token (the `ascii` tokenizer splits at ASCII punctuation)."""
+    return key.replace("'", "")
+
+
+def surface_keys(tokens) -> str:
+    """The full-text document of a term's words: every key each word can be found under."""
+    return " ".join(sorted({fts_word(k) for t in tokens for k in token_keys(t)}))
+
+
+def surfaces_of(term) -> list[tuple[str, int]]:
+    """(text, kind) of each spelling a term is searched under: 0 the term, 1 vocalized, 2 forms."""
+    found: dict = {}
+    for text, kind in [(term.text, 0), (term.vocalized, 1), *((form, 2) for form in term.forms)]:
+        if text:
+            found.setdefault(text, kind)
+    return list(found.items())
+
+
+def text_keys(text: str) -> str:
+    """The full-text document of a definition: each word's match key."""
+    return " ".join(fts_word(token_key(t)) for t in words(text))
+
+
+def is_stop(word: str) -> bool:
+    return word in STOP_WORDS
+
+
+# --- matching one query word against one term word -----------------------------------------
+
+def full_match(query_word: str, term_word: str) -> bool:
+    """One stands for the other (either may carry the clitics or the plural)."""
+    return token_matches(query_word, term_word) or token_matches(term_word, query_word)
+
+
+def _stems(word: str) -> tuple:
+    return arabic.strip_clitics(word) if arabic.is_arabic(word) else (word,)
+
+
+def prefix_match(query_word: str, term_word: str) -> bool:
+    """The query word (clitics aside) begins the term word (article aside)."""
+    return any(len(q) >= MIN_PREFIX and t.startswith(q) for q in _stems(query_word) for t in _stems(term_word))
+
+
+def typo_budget(word: str) -> int:
+    """Edits a query word may be off by: none under four letters, one up to seven, else two."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+def fuzzy_distance(query_word: str, term_word: str) -> int | None:
+    """Edit distance between the two words' match keys, if within the query word's budget."""
+    from rapidfuzz.distance import Levenshtein
+
+    budget = typo_budget(query_word)
+    if not budget:
+        return None
+    key = token_key(query_word)
+    best = min(Levenshtein.distance(key, k, score_cutoff=budget) for k in token_keys(term_word))
+    return best if best <= budget else None
+
+
+# --- the query ------------------------------------------------------------------------------
+
+class Query:
+    """A parsed query: its words, which must match, and the FTS5 expressions per stage."""
+
+    def __init__(self, text: str):
+        self.text = text.strip()
+        self.folded = fold(self.text)
+        self.words = words(self.text)
+        self.required = [w for w in self.words if not is_stop(w)] or list(self.words)
+
+    @staticmethod
+    def _any(keys) -> str:
+        return "(" + " OR ".join(f'"{k}"' for k in sorted(keys)) + ")"
+
+    def keys_of(self, word: str) -> set:
+        return {fts_word(k) for k in token_keys(word) | {token_key(word)}}
+
+    def full_expression(self) -> str:
+        return " AND ".join(self._any(self.keys_of(w)) for w in self.required)
+
+    def prefix_expression(self) -> str | None:
+        parts, any_prefix = [], False
+        for w in self.required:
+            keys = [f'"{k}"' for k in sorted(self.keys_of(w))]
+            stem = fts_word(token_key(w))
+            if len(stem) >= MIN_PREFIX:
+                keys.append(f'"{stem}"*')
+                any_prefix = True
+            parts.append("(" + " OR ".join(keys) + ")")
+        return " AND ".join(parts) if any_prefix else None
+
+    def fuzzy_expression(self, near: dict) -> str | None:
+        """`near`: word -> vocabulary keys within its typo budget."""
+        if not any(near.get(w) for w in self.required):
+            return None
+        parts = []
+        for w in self.required:
+            keys = [f'"{k}"' for k in sorted(self.keys_of(w) | set(near.get(w, ())))]
+            stem = fts_word(token_key(w))
+            if len(stem) >= MIN_PREFIX:
+                keys.append(f'"{stem}"*')
+            parts.append("(" + " OR ".join(keys) + ")")
+        return " AND ".join(parts)
+
+
+def classify(query: Query, tokens: tuple, stage: str) -> tuple[str, float] | None:
+    """(class, score) of a term with normalized words `tokens` for `query`, or None.
+
+    `stage` bounds how loosely words may match: `words` (full matches only), `prefix`, `fuzzy`.
+    """
+    if not tokens:
+        return None
+    covered, worst, distance = set(), 0, 0
+    for word in query.required:
+        kind = None
+        for position, token in enumerate(tokens):
+            if full_match(word, token):
+                covered.add(position)
+                kind = 0 if kind is None else kind
+        if kind is None and stage in ("prefix", "fuzzy"):
+            for position, token in enumerate(tokens):
+                if prefix_match(word, token):
+                    covered.add(position)
+                    kind = 1
                     break
-    hits = sorted(best.values(), key=lambda h: (RANKS[h.rank], -h.score, h.concept_id))
-    return hits[:limit]
+        if kind is None and stage == "fuzzy":
+            found = [(d, p) for p, t in enumerate(tokens) if (d := fuzzy_distance(word, t)) is not None]
+            if found:
+                d, position = min(found)
+                covered.add(position)
+                kind, distance = 2, distance + d
+        if kind is None:
+            return None
+        worst = max(worst, kind)
+    coverage = 100.0 * len(covered) / len(tokens)
+    if worst == 0:
+        if len(tokens) == len(query.words) and all(map(full_match, query.words, tokens)):
+            return "normalized", 100.0
+        return "words", coverage
+    if worst == 1:
+        return "prefix", coverage
+    return "fuzzy", coverage - 10.0 * distance
+
+
+REASONS = {"exact": "exact", "normalized": "same after Arabic/English normalization",
+           "words": "every query word in the term", "prefix": "query words begin the term's words",
+           "fuzzy": "similar spelling", "definition": "every query word in the definition"}
+
+
+def reason(rank: str, lang: str, text: str) -> str:
+    return f"{REASONS[rank]}: {lang} {text!r}"
+
+
+def search(index, query: str, limit: int = 20) -> list[Hit]:
+    """Concepts matching `query`, best first, one hit each. `index` is an open `store.index.Index`,
+    or a `model.Termbase` (indexed in memory for this search)."""
+    from .model import Termbase
+
+    if isinstance(index, Termbase):
+        from .api import open as open_termbase
+
+        return open_termbase(index).search(query, limit)
+    parsed = Query(query)
+    if not parsed.text:
+        return []
+    best: dict[str, tuple] = {}
+
+    def offer(hit: Hit, status: str | None = None, kind: int = 0) -> None:
+        order = hit.order(status, kind)
+        if hit.concept_id not in best or order < best[hit.concept_id][0]:
+            best[hit.concept_id] = (order, hit)
+
+    for concept_id, lang, text, status, kind in index.surfaces_spelled(parsed.folded):
+        offer(Hit(concept_id, "exact", 100.0, lang, text, reason("exact", lang, text)), status, kind)
+    if parsed.words:
+        for stage, expression in (("words", parsed.full_expression), ("prefix", parsed.prefix_expression),
+                                  ("fuzzy", lambda: parsed.fuzzy_expression(_near_words(index, parsed)))):
+            if len(best) >= limit:
+                break
+            match = expression()
+            if match:
+                _term_stage(index, parsed, stage, match, limit, offer)
+        if len(best) < limit:
+            match = parsed.full_expression()
+            for concept_id, lang, text, score in index.definitions_matching(match, limit):
+                offer(Hit(concept_id, "definition", round(score, 3), lang, text, reason("definition", lang, text[:60])))
+    ranked = sorted(best.values(), key=lambda item: item[0])
+    return [hit for _, hit in ranked[:limit]]
+
+
+def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) -> None:
+    """Verify candidate terms (fewest words first) until `limit` concepts are in hand."""
+    found: set = set()
+    want = limit * CANDIDATES
+    offset, last_size = 0, None
+    while True:
+        rows = index.surfaces_matching(match, want, offset)
+        for concept_id, lang, text, tokens, status, kind in rows:
+            size = len(tokens)
+            if len(found) >= limit and size != last_size:
+                return
+            last_size = size
+            verdict = classify(query, tokens, stage)
+            if verdict is None:
+                continue
+            rank, score = verdict
+            found.add(concept_id)
+            offer(Hit(concept_id, rank, round(score, 1), lang, text, reason(rank, lang, text)), status, kind)
+        if len(rows) < want:
+            return
+        offset += want
+
+
+def _near_words(index, query: Query) -> dict:
+    """Query word -> vocabulary keys within its typo budget (only for words the vocabulary lacks)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    near = {}
+    for word in query.required:
+        budget = typo_budget(word)
+        key = fts_word(token_key(word))
+        if not budget or index.has_word(key):
+            continue
+        vocabulary = index.words_of_length(len(key) - budget, len(key) + budget)
+        near[word] = [choice for choice, _, _ in process.extract(
+            key, vocabulary, scorer=Levenshtein.distance, score_cutoff=budget, limit=50)]
+    return near

@@ -1,0 +1,341 @@
+"""The Python API: `termbase.open(path)` and the handle it returns, which the CLI drives too.
+
+A glossary directory is read through its index (`store.index`), refreshed from the files before
+each answer; any importable file (TBX, XLSX, CSV, TSV, PO) or a Termbase built in memory is
+indexed in memory. `TERMBASE_NO_INDEX=1` reads the files directly, as before the index existed.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import glossary
+from .errors import TermbaseError, UsageError
+from .model import Concept, Termbase
+
+
+def index_disabled() -> bool:
+    return os.environ.get("TERMBASE_NO_INDEX", "") not in ("", "0")
+
+
+def open(source, *, fmt: str | None = None, warnings: list | None = None, notify=None, progress=None,
+         **read_options) -> "Glossary":
+    """Open a termbase: a glossary directory, any importable file, or a `model.Termbase`.
+
+    `fmt` names a file's format when its name and content do not tell; `warnings`, if given,
+    collects what a file reader could not map (else the reader's warnings are printed on
+    stderr); `notify(message)` hears about index rebuilds; `progress(done, total)` about long
+    reads; `read_options` go to the file reader (`source_lang`, `target_lang`).
+    """
+    return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
+
+
+def _recovering(method):
+    """Run `method`; if the index turns out broken in use (corrupt pages, a wrong table), rebuild
+    it from the files and run it once more."""
+    @functools.wraps(method)
+    def recovered(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            from .store.index import is_broken
+
+            if not (self.indexed and self._index is not None and self._index.location is not None and is_broken(error)):
+                raise
+            self._rebuild(f"unreadable: {error}")
+            return method(self, *args, **kwargs)
+    return recovered
+
+
+class Glossary:
+    """An open termbase. Read it with `concept`, `concepts`, `search`, `find`, `check`,
+    `validate`, `statistics`; write it out with `export`."""
+
+    def __init__(self, source, *, fmt=None, warnings=None, notify=None, progress=None, **read_options):
+        self.progress = progress
+        self.notify = notify
+        self._index = None
+        self._termbase: Termbase | None = None     # everything in memory (files, no index)
+        self._matcher = None
+        self._fresh = False
+        self._header = None
+        if isinstance(source, Termbase):
+            self.path, self.directory = None, False
+            self._termbase, self.header = source, _header_of(source)
+            return
+        self.path = Path(source)
+        self.directory = self.path.is_dir()
+        if self.directory:
+            if not glossary.is_glossary(self.path):
+                raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with "
+                                 "`termbase init`)", self.path)
+            glossary.concept_paths(self.path)          # a concepts/ that is not a folder is an error
+            return
+        if not self.path.exists():
+            raise UsageError("no such glossary directory or file", self.path)
+        from . import formats
+
+        found: list = [] if warnings is None else warnings
+        self._termbase = formats.read_file(self.path, fmt, warnings=found, **read_options)
+        if warnings is None:
+            for warning in found:
+                print(warning, file=__import__("sys").stderr)
+        self.header = _header_of(self._termbase)
+
+    @property
+    def header(self) -> Termbase:
+        """Title, languages, subject fields and sources (a Termbase without concepts)."""
+        if self._header is None:
+            self._header = glossary.read_header(self.path)
+        return self._header
+
+    @header.setter
+    def header(self, value: Termbase) -> None:
+        self._header = value
+
+    def __repr__(self) -> str:
+        return f"<termbase.Glossary {self.path or 'in memory'}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    # -- the index -----------------------------------------------------------------------------
+
+    @property
+    def indexed(self) -> bool:
+        """Whether answers come from the on-disk index (a glossary directory, index not disabled)."""
+        return self.directory and not index_disabled()
+
+    @property
+    def index(self):
+        """The index, up to date with the files (built on first use)."""
+        from .store.index import Index
+
+        if self._index is None:
+            if self.indexed:
+                self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
+            else:
+                self._index = Index.memory(self.path)
+                self._index.load_termbase(self._memory())
+                self._fresh = True
+        if not self._fresh:
+            self._index.refresh(self.progress)
+            self._fresh = True
+            errors = self._index.load_errors()
+            if errors:
+                raise errors[0]
+        return self._index
+
+    def _rebuild(self, reason: str) -> None:
+        from .store.index import Index
+
+        self._index.close()
+        self._index = Index.open(self.path, notify=self.notify, progress=self.progress, rebuild=reason)
+        self._fresh = False
+        self._matcher = None
+
+    def refresh(self) -> None:
+        """Look at the files again before the next answer (after they were written)."""
+        self._fresh = False
+        self._matcher = None
+
+    def _memory(self) -> Termbase:
+        if self._termbase is None:
+            self._termbase = glossary.read(self.path, progress=self.progress)
+        return self._termbase
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @_recovering
+    def concept(self, concept_id: str) -> Concept | None:
+        """One concept by id, or None. For a directory only that concept's file is looked at."""
+        if not self.indexed:
+            if self.directory and self._termbase is None:
+                path = glossary.concept_file(self.path, concept_id)
+                if path is None or not path.is_file():
+                    return None
+                return glossary.read_concept_file(path)
+            return self._memory().concepts.get(concept_id)
+        if glossary.concept_file(self.path, concept_id) is None:
+            return None
+        from .store.index import Index
+
+        if self._index is None:
+            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
+        if not self._fresh:
+            self._index.refresh_one(concept_id)
+            error = self._index.file_error(f"{concept_id}.yaml")
+            if error is not None:
+                raise error
+            row = self._index.concept(concept_id)
+            return row if row is not None and (self.path / glossary.CONCEPT_DIR / f"{concept_id}.yaml").exists() else None
+        return self._index.concept(concept_id)
+
+    def concepts(self):
+        """Every concept, in file order (streamed from the index)."""
+        if not self.indexed:
+            return iter(self._memory())
+        return self.index.concepts()
+
+    def termbase(self, in_memory: bool = False) -> Termbase:
+        """The whole termbase as a model.Termbase: its concepts read from the index on demand,
+        or all loaded at once with `in_memory` (to change them)."""
+        if not self.indexed:
+            return self._memory()
+        if in_memory:
+            termbase = _header_of(self.header)
+            for concept in self.index.concepts():
+                termbase.add(concept)
+            return termbase
+        return _header_of(self.header, IndexedConcepts(self.index))
+
+    @_recovering
+    def count(self) -> int:
+        """How many concepts."""
+        return len(self._memory()) if not self.indexed else self.index.count()
+
+    @_recovering
+    def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
+        """id, en, ar, subject fields and review status of each concept (what `list` prints)."""
+        return self.index.summaries(subject, review_status)
+
+    @_recovering
+    def summary(self, concept_id: str) -> dict:
+        return self.index.summary(concept_id)
+
+    @_recovering
+    def statistics(self) -> dict:
+        """Counts per language, subject field, term type, term status and review status."""
+        return self.index.statistics()
+
+    @_recovering
+    def search(self, query: str, limit: int = 20) -> list:
+        """Concepts matching `query`, best first (see `termbase.search`)."""
+        from . import search
+
+        return search.search(self.index, query, limit)
+
+    # -- recognition ---------------------------------------------------------------------------
+
+    @_recovering
+    def matcher(self):
+        """The recognition automaton of every term (kept in the index between runs)."""
+        if self._matcher is None:
+            from .matcher import Matcher
+            from .store import cache
+
+            termbase = self.termbase()
+            if self.indexed:
+                self._matcher = cache.load_matcher(self.index, termbase) or cache.save_matcher(
+                    self.index, Matcher(termbase))
+            else:
+                self._matcher = Matcher(termbase)
+        return self._matcher
+
+    def find(self, text: str, lang: str | None = None) -> list[dict]:
+        """Every occurrence of a glossary term in `text` (line, column, surface, concept, …)."""
+        from . import recognition
+
+        return list(recognition.in_text(self.termbase(), self.matcher(), text, [lang] if lang else None))
+
+    def find_in_file(self, path, languages=None):
+        """Occurrences in a text, PO, XLIFF or TMX file (an iterator)."""
+        from . import recognition
+
+        return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages)
+
+    def check(self, path, include_all: bool = False, source_lang: str | None = None,
+              target_lang: str | None = None) -> list:
+        """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV)."""
+        from . import bilingual, qa
+
+        document = bilingual.read(path, source_lang, target_lang)
+        return qa.check(self.termbase(), document, include_all, self.matcher())
+
+    # -- checking and writing out --------------------------------------------------------------
+
+    @_recovering
+    def validate(self) -> list:
+        """Every finding for a glossary directory (`path:line: severity: message [check]`)."""
+        from . import validate
+
+        if not self.directory:
+            raise UsageError("validate checks a glossary directory", self.path)
+        if not self.indexed:
+            return validate.validate(self.path, progress=self.progress)
+        header, found = validate.header_findings(self.path)
+        if found and found[0].check == "missing-file":
+            return found
+        if self._index is None:
+            from .store.index import Index
+
+            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
+        self._index.refresh(self.progress)
+        self._fresh = True
+        return validate.validate_indexed(self.path, header, found, self._index)
+
+    def file_count(self) -> int:
+        """How many concept files the glossary directory holds."""
+        if self.indexed and self._index is not None:
+            return self._index.file_count()
+        return len(glossary.concept_paths(self.path))
+
+    def export(self, target, fmt: str, **options) -> None:
+        """Write the termbase to `target` in format `fmt` (tbx, tbx2, po, mo, xlsx, csv, tsv, omegat, sqlite)."""
+        from . import formats
+
+        formats.write_file(self.termbase(), target, fmt, **options)
+
+
+class IndexedConcepts(Mapping):
+    """The concepts of an index as a read-only mapping, read on demand (a few kept)."""
+
+    KEEP = 4096
+
+    def __init__(self, index):
+        self.index = index
+        self._kept: dict = {}
+
+    def __getitem__(self, concept_id: str) -> Concept:
+        concept = self._kept.get(concept_id)
+        if concept is None:
+            concept = self.index.concept(concept_id)
+            if concept is None:
+                raise KeyError(concept_id)
+            if len(self._kept) >= self.KEEP:
+                self._kept.clear()
+            self._kept[concept_id] = concept
+        return concept
+
+    def __contains__(self, concept_id) -> bool:
+        return concept_id in self._kept or self.index.has(concept_id)
+
+    def __iter__(self):
+        return iter(self.index.ids())
+
+    def __len__(self) -> int:
+        return self.index.count()
+
+    def values(self):
+        return self.index.concepts()
+
+    def items(self):
+        return ((concept.id, concept) for concept in self.index.concepts())
+
+
+def _header_of(termbase: Termbase, concepts=None) -> Termbase:
+    """A Termbase with `termbase`'s header and the given concepts (none by default)."""
+    return Termbase(title=termbase.title, description=termbase.description, languages=list(termbase.languages),
+                    subject_fields=dict(termbase.subject_fields), sources=list(termbase.sources),
+                    concepts=concepts if concepts is not None else {})

@@ -34,7 +34,8 @@ def main():
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_GLOSSARY)
 @click.option("--title", default="Arabic–English termbase", show_default=True)
 @click.option("--lang", "languages", multiple=True, default=["en", "ar"], show_default=True, help="language tag (repeatable)")
-def init(path: Path, title: str, languages):
+@click.option("--git", "use_git", is_flag=True, help="also set up git's field-level merge for it (`termbase git-setup`)")
+def init(path: Path, title: str, languages, use_git):
     """Create an empty glossary directory at PATH."""
     if (path / glossary.HEADER_FILE).exists():
         raise UsageError("a glossary already exists here", path)
@@ -47,6 +48,10 @@ def init(path: Path, title: str, languages):
     glossary.write(termbase, path)
     (path / glossary.CONCEPT_DIR).mkdir(parents=True, exist_ok=True)
     click.echo(f"created {path / glossary.HEADER_FILE}")
+    if use_git:
+        from .gitflow import setup
+        for line in setup(path, init=True):
+            click.echo(line)
 
 
 @main.command()
@@ -314,8 +319,9 @@ def diff(a, b, as_json):
 # --- commands defined beside their library modules ---
 from .cli_recognition import check as _check, extract as _extract, find as _find  # noqa: E402
 from .cli_review import review as _review  # noqa: E402
+from .cli_git import COMMANDS as _git_commands  # noqa: E402
 
-for _command in (_find, _extract, _check, _review):
+for _command in (_find, _extract, _check, _review, *_git_commands):
     main.add_command(_command)
 
 

@@ -7,6 +7,7 @@ Reading then writing an unchanged glossary gives the same bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -318,6 +319,15 @@ def _load_text(text: str, path, aliases: list | None = None):
     return root
 
 
+_CONFLICT_MARKER = re.compile(rb"^(?:<{7}|={7}|>{7})(?:[ \t]|\r?$)", re.M)
+
+
+def conflict_line(raw: bytes) -> int | None:
+    """The line of the first git conflict marker (`<<<<<<<`, `=======`, `>>>>>>>` starting a line), if any."""
+    match = _CONFLICT_MARKER.search(raw)
+    return None if match is None else raw.count(b"\n", 0, match.start()) + 1
+
+
 def _alias_finding(event, is_alias: bool, anchor_lines: dict, path) -> Finding:
     """A `yaml-alias` error for an anchor (&name) or alias (*name): the loaded data repeats the
     anchored value where the raw file shows only a name."""
@@ -333,10 +343,15 @@ def _alias_finding(event, is_alias: bool, anchor_lines: dict, path) -> Finding:
 
 
 def parse_yaml(raw: bytes, path, aliases: list | None = None) -> object:
-    """Decode and parse one YAML file; errors name the file, line and column.
+    """Decode and parse one YAML file; errors name the file, line and column (a file with git
+    conflict markers is refused before its YAML is read).
 
     With `aliases`, every YAML anchor and alias is appended to it as a `yaml-alias` Finding.
     """
+    line = conflict_line(raw)
+    if line is not None:
+        raise TermbaseError("unresolved merge conflict (git conflict markers); resolve it, then run "
+                            "`termbase validate` [merge-conflict]", path, line)
     return _load_text(decode_text(raw, path, utf16=False), path, aliases)
 
 
@@ -393,10 +408,24 @@ def read_header(root) -> Termbase:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise TermbaseError(f"not a glossary: {HEADER_FILE} is missing (create one with `termbase init`)", Path(root)) from None
+    return header_from_bytes(raw, path)
+
+
+def header_from_bytes(raw: bytes, path) -> Termbase:
+    """The header in the bytes of a `termbase.yaml`; the first error raises TermbaseError naming `path`."""
     problems: list = []
     termbase = header_from_dict(parse_yaml(raw, path), problems)
     _raise_first(problems, raw, path)
     return termbase
+
+
+def concept_from_bytes(raw: bytes, path) -> Concept:
+    """The concept in the bytes of a concept file, whatever the file's name (git's temporary
+    versions); the first error raises TermbaseError naming `path`."""
+    problems: list = []
+    concept = concept_from_dict(parse_yaml(raw, path), problems)
+    _raise_first(problems, raw, path)
+    return concept
 
 
 def load_concept(raw: bytes, path: Path) -> tuple[dict, Concept]:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from . import arabic
 from .errors import Finding, TermbaseError
 from .glossary import (CONCEPT_DIR, HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
-                       locate, parse_yaml)
+                       conflict_line, locate, parse_yaml)
 from .model import CONCEPT_ID, AdministrativeStatus, Concept, PartOfSpeech, Termbase, TermType, check_language_tag
 
 INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
@@ -239,6 +239,15 @@ def _findings(path, raw, problems):
     return [Finding(path, locate(raw, p.keypath), p.severity, p.message, p.check) for p in problems]
 
 
+def merge_conflict(path, raw: bytes) -> Finding | None:
+    """An error at the first git conflict marker of a file, if it has one (`parse_yaml` refuses such a file)."""
+    line = conflict_line(raw)
+    if line is None:
+        return None
+    return Finding(path, line, "error", "unresolved merge conflict (git conflict markers); keep one side "
+                   "of each conflict and delete the marker lines", "merge-conflict")
+
+
 def header_findings(root: Path) -> tuple[Termbase, list[Finding]]:
     """The header of glossary `root` (empty if it does not load) and the findings in it."""
     header_path = root / HEADER_FILE
@@ -253,8 +262,9 @@ def header_findings(root: Path) -> tuple[Termbase, list[Finding]]:
         problems += list(check_text(data))
         return header, aliases + _findings(header_path, raw, problems)
     except TermbaseError as error:
-        return Termbase(), aliases + [Finding(header_path, error.line, "error", error.message, "malformed-yaml",
-                                              error.column)]
+        return Termbase(), aliases + [merge_conflict(header_path, raw)
+                                      or Finding(header_path, error.line, "error", error.message, "malformed-yaml",
+                                                 error.column)]
 
 
 class FileCheck(NamedTuple):
@@ -274,8 +284,9 @@ def file_findings(path: Path, raw: bytes) -> FileCheck:
     try:
         data = parse_yaml(raw, path, aliases)
     except TermbaseError as error:
-        return FileCheck(None, None, aliases + [Finding(path, error.line, "error", error.message, "malformed-yaml",
-                                                        error.column)], error)
+        return FileCheck(None, None, aliases + [merge_conflict(path, raw)
+                                                or Finding(path, error.line, "error", error.message, "malformed-yaml",
+                                                           error.column)], error)
     problems: list = []
     concept = concept_from_dict(data, problems)
     load_error = None

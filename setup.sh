@@ -14,6 +14,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
   command -v cc >/dev/null 2>&1 || missing+=(gcc)
+  command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
   python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || missing+=(python3-dev)
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -236,7 +236,7 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
     termbase = open_termbase(glossary_path).termbase(in_memory=True)
     stale = []
     for format_ in formats.FORMATS.values():
-        if not format_.export_name:
+        if not format_.export_name or not format_.in_all:
             continue
         target = exports_dir / format_.export_name
         data = formats.render(termbase, format_.name)

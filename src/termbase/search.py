@@ -295,7 +295,7 @@ def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) 
 
 
 def _near_words(index, query: Query) -> dict:
-    """Query word -> vocabulary keys within its typo budget (only for words the vocabulary lacks)."""
+    """Query word -> vocabulary keys within its typo budget."""
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
@@ -303,7 +303,7 @@ def _near_words(index, query: Query) -> dict:
     for word in query.required:
         budget = typo_budget(word)
         key = fts_word(token_key(word))
-        if not budget or index.has_word(key):
+        if not budget:
             continue
         vocabulary = index.words_of_length(len(key) - budget, len(key) + budget)
         near[word] = [choice for choice, _, _ in process.extract(

@@ -6,9 +6,11 @@ indexed in memory. `TERMBASE_NO_INDEX=1` reads the files directly, as before the
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +33,12 @@ def open(source, *, fmt: str | None = None, warnings: list | None = None, notify
     reads; `read_options` go to the file reader (`source_lang`, `target_lang`).
     """
     return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
+
+
+def _stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr)
 
 
 def _recovering(method):
@@ -62,6 +70,7 @@ class Glossary:
         self._matcher = None
         self._fresh = False
         self._header = None
+        self._writing = False
         if isinstance(source, Termbase):
             self.path, self.directory = None, False
             self._termbase, self.header = source, _header_of(source)
@@ -72,7 +81,9 @@ class Glossary:
             if not glossary.is_glossary(self.path):
                 raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with "
                                  "`termbase init`)", self.path)
-            glossary.concept_paths(self.path)          # a concepts/ that is not a folder is an error
+            folder = self.path / glossary.CONCEPT_DIR
+            if folder.exists() and not folder.is_dir():
+                raise TermbaseError(f"{glossary.CONCEPT_DIR} must be a folder of concept files", folder)
             return
         if not self.path.exists():
             raise UsageError("no such glossary directory or file", self.path)
@@ -119,7 +130,11 @@ class Glossary:
 
     @property
     def index(self):
-        """The index, up to date with the files (built on first use)."""
+        """The index, up to date with the files (built on first use); a file that does not load
+        raises its error, as reading the glossary would."""
+        return self._up_to_date(raise_load_errors=True)
+
+    def _up_to_date(self, raise_load_errors: bool):
         from .store.index import Index
 
         if self._index is None:
@@ -129,13 +144,77 @@ class Glossary:
                 self._index = Index.memory(self.path)
                 self._index.load_termbase(self._memory())
                 self._fresh = True
-        if not self._fresh:
+        while not self._fresh:
+            self._settle()
             self._index.refresh(self.progress)
-            self._fresh = True
+            self._fresh = self._settled()      # a commit that began meanwhile: wait for it, look again
+        if raise_load_errors:
             errors = self._index.load_errors()
             if errors:
                 raise errors[0]
         return self._index
+
+    def _settled(self) -> bool:
+        from .store.journal import Journal
+
+        return not self.directory or self._writing or not Journal(self.path).pending()
+
+    def _settle(self) -> None:
+        """Before reading: finish a change a crashed writer left half done, or wait while a live
+        writer moves its files into place (the moment is short)."""
+        from .store import journal
+        from .store.lock import DEFAULT_WAIT, LockedError, WriteLock
+
+        if self._settled():
+            return
+        deadline = time.monotonic() + DEFAULT_WAIT
+        while journal.Journal(self.path).pending():
+            try:
+                with WriteLock(self.path, wait=0, notify=self.notify):
+                    done = journal.recover(self.path)
+                    if done:
+                        (self.notify or _stderr)(f"termbase: {self.path}: {done}")
+                return
+            except LockedError:
+                if time.monotonic() > deadline:
+                    raise TermbaseError("another termbase writer is committing a change here; try again", self.path) from None
+                time.sleep(0.05)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, wait: float | None = None):
+        """Hold the glossary's write lock (waiting up to `wait` seconds for another writer).
+
+        What is read inside sees every earlier writer's result; write with `commit`. A crashed
+        writer's half-done change is finished first.
+        """
+        from .store import journal
+        from .store.lock import DEFAULT_WAIT, WriteLock
+
+        if not self.directory:
+            raise UsageError("only a glossary directory can be written", self.path)
+        with WriteLock(self.path, DEFAULT_WAIT if wait is None else wait, notify=self.notify):
+            done = journal.recover(self.path)
+            if done:
+                (self.notify or _stderr)(f"termbase: {self.path}: {done}")
+            self._writing = True
+            self.refresh()
+            try:
+                yield self
+            finally:
+                self._writing = False
+
+    def commit(self, files: dict, remove=()) -> None:
+        """Write {path: bytes} and remove `remove` inside the glossary, all or nothing (a journal),
+        and bring the index up to date. Only while `writing()`."""
+        from .store import journal
+
+        if not self._writing:
+            raise RuntimeError("commit() needs the write lock: use it inside `with glossary.writing():`")
+        journal.commit(self.path, files, remove)
+        self.refresh()
+        self._header = None
 
     def _rebuild(self, reason: str) -> None:
         from .store.index import Index
@@ -152,6 +231,7 @@ class Glossary:
 
     def _memory(self) -> Termbase:
         if self._termbase is None:
+            self._settle()
             self._termbase = glossary.read(self.path, progress=self.progress)
         return self._termbase
 
@@ -162,6 +242,7 @@ class Glossary:
         """One concept by id, or None. For a directory only that concept's file is looked at."""
         if not self.indexed:
             if self.directory and self._termbase is None:
+                self._settle()
                 path = glossary.concept_file(self.path, concept_id)
                 if path is None or not path.is_file():
                     return None
@@ -174,6 +255,7 @@ class Glossary:
         if self._index is None:
             self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
         if not self._fresh:
+            self._settle()
             self._index.refresh_one(concept_id)
             error = self._index.file_error(f"{concept_id}.yaml")
             if error is not None:
@@ -274,17 +356,13 @@ class Glossary:
         if not self.directory:
             raise UsageError("validate checks a glossary directory", self.path)
         if not self.indexed:
+            self._settle()
             return validate.validate(self.path, progress=self.progress)
         header, found = validate.header_findings(self.path)
         if found and found[0].check == "missing-file":
             return found
-        if self._index is None:
-            from .store.index import Index
-
-            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
-        self._index.refresh(self.progress)
-        self._fresh = True
-        return validate.validate_indexed(self.path, header, found, self._index)
+        self._fresh = False
+        return validate.validate_indexed(self.path, header, found, self._up_to_date(raise_load_errors=False))
 
     def file_count(self) -> int:
         """How many concept files the glossary directory holds."""

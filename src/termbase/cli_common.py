@@ -78,6 +78,8 @@ def glossary_option(read_only: bool = True):
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
+wait_option = click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                           help="how long to wait for another writer of the glossary (default 10)")
 
 
 def emit_json(data) -> None:

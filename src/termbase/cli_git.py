@@ -23,10 +23,17 @@ def merge_driver(base, ours, theirs, path, marker_size):
     Git runs it as `termbase merge-driver %O %A %B %P --marker-size %L` (set up by `termbase
     git-setup`). Exit 0: merged cleanly; exit 1: conflict markers around the conflicting fields.
     """
-    from . import gitflow
+    import contextlib
 
+    from . import gitflow
+    from .store.lock import WriteLock
+
+    kind = gitflow.document_kind(path)
+    root = Path(path).parent if kind == "header" else Path(path).parent.parent if kind == "concept" else None
     try:
-        result = gitflow.merge_driver(base, ours, theirs, path, marker_size)
+        # no termbase writer may change this glossary while git merges one of its files
+        with WriteLock(root) if root is not None and root.is_dir() else contextlib.nullcontext():
+            result = gitflow.merge_driver(base, ours, theirs, path, marker_size)
     except (TermbaseError, OSError) as error:      # git falls back to a conflict; never a traceback
         click.echo(f"termbase merge-driver: {path}: {error}", err=True)
         sys.exit(2)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 from .errors import Finding, TermbaseError
-from .fileio import decode_text, replace_all_atomic, write_bytes_atomic
+from .fileio import decode_text
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
 
@@ -473,8 +473,10 @@ def read(root, progress=None) -> Termbase:
 
 def write_concept(root, concept: Concept) -> Path:
     """Write one concept file atomically; returns its path."""
+    from .store import journal
+
     path = Path(root) / CONCEPT_DIR / f"{concept.id}.yaml"
-    write_bytes_atomic(path, concept_bytes(concept))
+    journal.commit(root, {path: concept_bytes(concept)})
     return path
 
 
@@ -487,15 +489,22 @@ def rendered(termbase: Termbase, root) -> dict[Path, bytes]:
     return files
 
 
-def write(termbase: Termbase, root, prune: bool = True) -> list[Path]:
-    """Write the whole glossary; files whose bytes are unchanged are not touched.
-
-    All changed files are staged before any is renamed into place. With `prune`, concept files
-    of concepts no longer in the termbase are removed. Returns the paths written or removed.
-    """
+def changes(termbase: Termbase, root, prune: bool = True) -> tuple[dict, list]:
+    """({path: bytes} that differ from the files, [paths to remove]) to make `root` hold
+    `termbase`; with `prune`, concept files of concepts no longer in it are removed."""
     files = rendered(termbase, root)
     changed = {path: data for path, data in files.items()
                if not path.exists() or path.read_bytes() != data}
     stale = [path for path in concept_paths(root) if path not in files] if prune else []
-    replace_all_atomic(changed, remove=stale)
+    return changed, stale
+
+
+def write(termbase: Termbase, root, prune: bool = True) -> list[Path]:
+    """Write the whole glossary, all or nothing (`store.journal`); files whose bytes are
+    unchanged are not touched. Returns the paths written or removed."""
+    from .store import journal
+
+    Path(root).mkdir(parents=True, exist_ok=True)
+    changed, stale = changes(termbase, root, prune)
+    journal.commit(root, changed, remove=stale)
     return sorted(changed) + stale

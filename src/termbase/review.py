@@ -34,8 +34,9 @@ from . import arabic
 from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
+from .formats.sheetxml import iter_rows
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
-                           finish_sheet, is_rtl_language, language_name, merged_ranges, needs_neutralising,
+                           finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import diff_concepts
@@ -508,14 +509,15 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
             reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
-            grid = []
-            for index, row in enumerate(workbook[title].iter_rows(), 1):
+            grid, merged = [], []
+            for index, row in iter_rows(workbook[title], name, merged):
                 if index > MAX_ROWS:
                     raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
-                grid.append([(cell.coordinate, cell) for cell in row if getattr(cell, "value", None) is not None])
+                grid += [[] for _ in range(index - 1 - len(grid))]   # row numbers stay positions
+                grid.append([(cell.coordinate, cell) for cell in row])
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
-            for span in merged_ranges(workbook[title], name):
+            for span in merged:
                 review.error(span, "merged cells: only the first keeps its value, so the others would import as "
                              "cleared; unmerge them", "merged-cells")
 
@@ -542,11 +544,8 @@ def _languages(glossary_languages, base) -> list:
 def _read_base(sheet, findings: ReviewFile) -> dict:
     base = {}
     reader = SheetReader(findings.name, BASE_SHEET, [])
-    for index, row in enumerate(sheet.iter_rows(), 1):
+    for index, cells in iter_rows(sheet, findings.name):
         if index == 1:
-            continue
-        cells = [c for c in row if getattr(c, "value", None) is not None]
-        if not cells:
             continue
         try:
             texts = [c.value if isinstance(c.value, str) else reader.text(c) for c in cells]

@@ -13,6 +13,8 @@ a row or cell out of order, repeated or misnumbered is an error naming it, not a
 """
 from __future__ import annotations
 
+import zipfile
+import zlib
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -271,6 +273,8 @@ def iter_rows(sheet, name: str, merged: list | None = None):
                     yield number, cells
         except etree.XMLSyntaxError as error:
             raise TermbaseError(f"{path} is not well-formed XML: {error}", name) from None
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:   # e.g. longer than declared: bad CRC
+            raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
 
 
 def column_letter(column: int) -> str:

@@ -427,9 +427,9 @@ def openpyxl_cells(path) -> dict:
 def sheetxml_cells(path) -> dict:
     from termbase.formats import sheetxml
 
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    return {sheet.title: [(c.coordinate, c.value, c.data_type) for _, cells in sheetxml.iter_rows(sheet, str(path))
-                          for c in cells] for sheet in workbook.worksheets}
+    workbook = sheetxml.open_workbook(path)
+    return {title: [(c.coordinate, c.value, c.data_type) for _, cells in sheetxml.iter_rows(workbook[title], str(path))
+                    for c in cells] for title in workbook.sheetnames}
 
 
 def replace_part(path: Path, part: str, xml: bytes | str) -> Path:

@@ -1,10 +1,11 @@
-"""Streaming reader of worksheet XML: the rows of one sheet of an openpyxl read-only workbook,
-with the cell values openpyxl gives, merged ranges, and formulas marked — several times faster.
+"""Streaming reader of XLSX sheets: the rows of a sheet with the cell values openpyxl gives,
+merged ranges, and formulas marked — several times faster than openpyxl's read-only cells.
 
 The workbook's parts around the sheets (sheet names and paths, shared strings, styles, the date
-epoch) are openpyxl's, read by `load_workbook(read_only=True)`; only the sheet XML is parsed here,
-with lxml `iterparse` (no entities, DTD or network; libxml2's size limits kept: no huge tree),
-one `<row>` at a time. The zip member stream ends at its declared size (zipfile checks it and its
+epoch) are read by openpyxl's own reader (`open_workbook`), without the pass over every sheet that
+openpyxl's read-only mode makes to size sheets that have no `<dimension>`; the sheet XML is parsed
+here, with lxml `iterparse` (no entities, DTD or network; libxml2's size limits kept: no huge
+tree), one `<row>` at a time. The zip member stream ends at its declared size (zipfile checks it and its
 CRC), so the archive limits checked before opening hold for what is parsed.
 
 Each non-empty row comes back as (row number, [Cell …]) with only the cells that hold a value, in
@@ -89,17 +90,66 @@ def _number(text: str):
     return float(text) if "." in text or "E" in text or "e" in text else int(text)
 
 
-class _Context:
-    """What converting a cell needs from the workbook."""
+class Workbook:
+    """An XLSX workbook opened for reading its sheets: `sheetnames`, `workbook[title]`, `close()`."""
 
-    def __init__(self, sheet, name: str):
-        workbook = sheet.parent
-        self.name, self.title = name, sheet.title
-        self.strings = sheet._shared_strings
+    def __init__(self, source):
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(source, read_only=True, data_only=False, keep_links=False)
+        self.archive = reader.archive
+        try:
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            # chartsheets have no rows (path None); sheets whose part is missing are left out, as openpyxl does
+            self.paths = {sheet.name: None if "chartsheet" in rel.Type else rel.target
+                          for sheet, rel in reader.parser.find_sheets() if rel.target in reader.valid_files}
+        except BaseException:
+            self.archive.close()
+            raise
+        workbook = reader.wb
+        self.strings = reader.shared_strings
         self.date_formats = workbook._date_formats
         self.timedelta_formats = workbook._timedelta_formats
         self.epoch = workbook.epoch
         self.quoted = frozenset(i for i, style in enumerate(workbook._cell_styles) if style.quotePrefix)
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.paths)
+
+    def __getitem__(self, title: str) -> "Sheet":
+        return Sheet(self, title, self.paths[title])
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+class Sheet(NamedTuple):
+    workbook: Workbook
+    title: str
+    path: str | None            # the sheet's part (None: a chartsheet)
+
+
+def open_workbook(source) -> Workbook:
+    """Open an XLSX workbook (a path or a binary stream) for `iter_rows`."""
+    return Workbook(source)
+
+
+class _Context:
+    """What converting a cell needs from the workbook."""
+
+    def __init__(self, sheet: Sheet, name: str):
+        workbook = sheet.workbook
+        self.name, self.title = name, sheet.title
+        self.strings = workbook.strings
+        self.date_formats = workbook.date_formats
+        self.timedelta_formats = workbook.timedelta_formats
+        self.epoch = workbook.epoch
+        self.quoted = workbook.quoted
         self.shared_formulas: dict = {}
 
     def error(self, ref: str, message: str) -> TermbaseError:
@@ -165,8 +215,8 @@ class _Context:
         return text
 
 
-def iter_rows(sheet, name: str, merged: list | None = None):
-    """Yield (row number, [Cell …]) for each row of a read-only openpyxl worksheet that has a value.
+def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
+    """Yield (row number, [Cell …]) for each row of the sheet that has a value.
 
     `merged`, if given, receives the merged ranges (`D3:E3`) once the rows are read.
     TermbaseError names the cell or row of anything that cannot be read.
@@ -177,9 +227,11 @@ def iter_rows(sheet, name: str, merged: list | None = None):
     quoted, strings, date_formats = context.quoted, context.strings, context.date_formats
     columns = _COLUMNS
     new, make = _new, Cell
-    path = sheet._worksheet_path
+    path = sheet.path
+    if path is None:
+        return
     last = 0
-    with sheet.parent._archive.open(path) as stream:
+    with sheet.workbook.archive.open(path) as stream:
         events = etree.iterparse(stream, events=("end",), tag=(ROW, MERGE), resolve_entities=False,
                                  no_network=True, load_dtd=False, huge_tree=False, collect_ids=False)
         try:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field as _field
 from functools import lru_cache
 
 from ..errors import Finding, TermbaseError
-from .sheetxml import iter_rows
+from .sheetxml import iter_rows, open_workbook
 from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
                      check_language_tag, loose_key, primary_language, unique_id)
@@ -715,7 +715,6 @@ def _rows(sheet, max_rows: int, reader: SheetReader):
 def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
          max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Termbase:
     """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet."""
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     warnings = warnings if warnings is not None else []
@@ -735,7 +734,7 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
         readings = check_archive(handle, name, max_uncompressed)
         handle.seek(start)
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
+            workbook = open_workbook(handle)
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, InvalidFileException, OSError, ValueError,
                 SyntaxError) as error:
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None

@@ -516,17 +516,10 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
             reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
-            grid, merged = [], []
-            for index, row in iter_rows(workbook[title], name, merged):
-                if index > MAX_ROWS:
-                    raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
-                grid += [[] for _ in range(index - 1 - len(grid))]   # row numbers stay positions
-                grid.append([(cell.coordinate, cell) for cell in row])
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
-            for span in merged:
-                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
-                             "cleared; unmerge them", "merged-cells")
+            merged: list = []
+            start = len(review.errors)
 
             def text(cell, ref):
                 try:
@@ -534,7 +527,23 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
                 except TermbaseError as error:   # a formula: flagged, never evaluated
                     review.error(ref, error.message, "formula")
                     return None
-            _read_rows(review, ([(ref, text(cell, ref)) for ref, cell in row] for row in grid))
+
+            def rows():   # streamed: a row is read when _read_rows takes it
+                number = 0
+                for index, row in iter_rows(workbook[title], name, merged):
+                    if index > MAX_ROWS:
+                        raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
+                    for number in range(number + 1, index):   # rows without cells keep the numbering
+                        yield []
+                    number = index
+                    yield [(cell.coordinate, text(cell, cell.coordinate)) for cell in row]
+            _read_rows(review, rows())
+            later = review.errors[start:]   # the merged ranges (known once the sheet is read) come first
+            del review.errors[start:]
+            for span in merged:
+                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
+                             "cleared; unmerge them", "merged-cells")
+            review.errors += later
             review.warnings = reader.warnings + review.warnings
             return review
         finally:

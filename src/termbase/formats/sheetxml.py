@@ -115,7 +115,9 @@ class Workbook:
         self.date_formats = workbook._date_formats
         self.timedelta_formats = workbook._timedelta_formats
         self.epoch = workbook.epoch
-        self.quoted = frozenset(i for i, style in enumerate(workbook._cell_styles) if style.quotePrefix)
+        # style ids (as the `s` attribute spells them) whose cells show as text: the quote prefix
+        self.quoted = frozenset(str(i) for i, style in enumerate(workbook._cell_styles) if style.quotePrefix)
+        self.style_names = frozenset(str(i) for i in range(len(workbook._cell_styles)))
 
     @property
     def sheetnames(self) -> list[str]:
@@ -143,7 +145,7 @@ class _Context:
     """What converting a cell needs from the workbook."""
 
     def __init__(self, sheet: Sheet, name: str):
-        workbook = sheet.workbook
+        self.workbook = workbook = sheet.workbook
         self.name, self.title = name, sheet.title
         self.strings = workbook.strings
         self.date_formats = workbook.date_formats
@@ -224,7 +226,8 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
     from lxml import etree
 
     context = _Context(sheet, name)
-    quoted, strings, date_formats = context.quoted, context.strings, context.date_formats
+    quoted, strings, style_names = context.quoted, context.strings, context.workbook.style_names
+    date_styles = frozenset(str(i) for i in context.date_formats)
     columns = _COLUMNS
     new, make = _new, Cell
     path = sheet.path
@@ -283,34 +286,42 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
                         continue
                     kind = c.get("t")
                     style = c.get("s")
-                    style = int(style) if style else 0
+                    if style is not None and style not in style_names:   # "01", " 1", or no such style
+                        try:
+                            style = str(int(style))
+                        except ValueError:
+                            raise context.error(ref, f"cell {ref} has the style {style[:20]!r}, "
+                                                "not a style number") from None
                     child = c[0]
-                    if n == 1 and kind == "inlineStr" and child.tag == INLINE:
-                        if len(child) == 1 and child[0].tag == TEXT:
-                            value = child[0].text or ""
-                        else:
-                            value = inline_text(child)
-                        cells.append(new(make, (column, ref, value, "s", style in quoted)))
-                        continue
-                    if n == 1 and child.tag == VALUE:
-                        value = child.text
-                        if not value:
-                            continue
-                        if kind == "s":
-                            try:
-                                cells.append(new(make, (column, ref, strings[int(value)], "s", style in quoted)))
-                                continue
-                            except (ValueError, IndexError):
-                                pass   # reported by convert
-                        elif kind is None and style not in date_formats:
-                            try:
-                                number_value = _number(value)
-                            except ValueError:
-                                pass
+                    if n == 1:   # the common cells, read here; any other goes through convert
+                        tag = child.tag
+                        if kind == "inlineStr" and tag == INLINE:
+                            if len(child) == 1:
+                                text = child[0]
+                                value = (text.text or "") if text.tag == TEXT else inline_text(child)
                             else:
-                                cells.append(new(make, (column, ref, number_value, "n", style in quoted)))
+                                value = inline_text(child)
+                            cells.append(new(make, (column, ref, value, "s", style in quoted)))
+                            continue
+                        if tag == VALUE:
+                            value = child.text
+                            if not value:
                                 continue
-                    value, data_type = context.convert(c, ref, kind, style)
+                            if kind == "s":
+                                try:
+                                    cells.append(new(make, (column, ref, strings[int(value)], "s", style in quoted)))
+                                    continue
+                                except (ValueError, IndexError):
+                                    pass   # reported by convert
+                            elif kind is None and style not in date_styles:
+                                try:
+                                    number_value = _number(value)
+                                except ValueError:
+                                    pass
+                                else:
+                                    cells.append(new(make, (column, ref, number_value, "n", style in quoted)))
+                                    continue
+                    value, data_type = context.convert(c, ref, kind, int(style) if style else 0)
                     if value is not None:
                         cells.append(new(make, (column, ref, value, data_type, style in quoted)))
                 row.clear()

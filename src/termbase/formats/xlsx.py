@@ -828,15 +828,16 @@ def _read_header_sheet(sheet, reader: SheetReader, max_rows) -> Termbase:
     return termbase
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
-    """A concept being assembled from its rows, with what the first row said."""
+    """A concept being assembled from its rows (the concept and its sections hold what its first row said)."""
 
     concept: Concept
-    first: dict          # column header -> parsed concept-level value of the first row
-    sections: dict       # lang -> parsed section-level values of the first row
+    raw: tuple           # the first row's text of each concept column (_UNCLEAN where it did not parse)
     extra: list          # note lines from unknown columns and unmappable values
-    raw: dict = _field(default_factory=dict)   # column header -> first row's text, where it parsed cleanly
+
+
+_UNCLEAN = object()
 
 
 def _parse(column: Column, text, reader: SheetReader, ref):
@@ -935,28 +936,29 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
     item = pending.get(id_text)
     new = item is None
     if new:
-        item = pending[id_text] = _Pending(Concept(id=id_text), {}, {}, [])
+        item = pending[id_text] = _Pending(Concept(id=id_text), (), [])
     concept = item.concept
     for header, (text, ref) in unknown:
         if f"{header}: {text}" not in item.extra:
             item.extra.append(f"{header}: {text}")
     # concept-level columns: the first row of the concept counts
     raw = item.raw
-    for column in _CONCEPT_COLUMNS:
+    first_texts = []
+    for position, column in enumerate(_CONCEPT_COLUMNS):
         text, ref = values.get(column.header, (None, None))
-        if not new and column.header in raw and raw[column.header] == text:
+        if not new and raw[position] is not _UNCLEAN and raw[position] == text:
             continue   # the first row's text again: the same value, nothing to report
         value, ok = _parse(column, text, reader, ref)
         if not ok and f"{column.header}: {text}" not in item.extra:
             item.extra.append(f"{column.header}: {text}")
         if new:
-            item.first[column.header] = value
             setattr(concept, column.field, value)
-            if ok:
-                raw[column.header] = text
-        elif value != item.first[column.header]:
+            first_texts.append(text if ok else _UNCLEAN)
+        elif value != getattr(concept, column.field):
             reader.warn(ref or f"A{index}", f"{column.header} differs from the first row of concept {id_text!r}; "
                         "the first row's value is kept", "xlsx-conflict")
+    if new:
+        item.raw = tuple(first_texts)
     lang_text, lang_ref = values.get("Language", (None, None))
     if lang_text is None:
         if any(values.get(h, (None,))[0] is not None for h in ("Term", "Definition", "Definition source", "Language note")):
@@ -977,10 +979,11 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
         section = concept.languages[tag] = LangSection(lang=tag, definition=section_values["Definition"],
                                                        definition_source=section_values["Definition source"],
                                                        note=section_values["Language note"])
-        item.sections[tag] = section_values
     else:
+        first = {"Definition": section.definition, "Definition source": section.definition_source,
+                 "Language note": section.note}
         for header, value in section_values.items():
-            if value != item.sections[tag][header]:
+            if value != first[header]:
                 ref = values.get(header, (None, f"A{index}"))[1]
                 reader.warn(ref, f"{header} differs from the first {tag} row of concept {id_text!r}; "
                             "the first row's value is kept", "xlsx-conflict")

@@ -294,16 +294,14 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
                                                 "not a style number") from None
                     child = c[0]
                     if n == 1:   # the common cells, read here; any other goes through convert
-                        tag = child.tag
-                        if kind == "inlineStr" and tag == INLINE:
-                            if len(child) == 1:
+                        # (lxml builds the `{namespace}name` string on each .tag: one look per cell)
+                        if kind == "inlineStr":
+                            if len(child) == 1:   # <is><t>…</t></is>
                                 text = child[0]
-                                value = (text.text or "") if text.tag == TEXT else inline_text(child)
-                            else:
-                                value = inline_text(child)
-                            cells.append(new(make, (column, ref, value, "s", style in quoted)))
-                            continue
-                        if tag == VALUE:
+                                if text.tag == TEXT:
+                                    cells.append(new(make, (column, ref, text.text or "", "s", style in quoted)))
+                                    continue
+                        elif child.tag == VALUE:
                             value = child.text
                             if not value:
                                 continue

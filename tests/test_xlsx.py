@@ -610,3 +610,13 @@ def test_a_huge_cell_is_refused_not_parsed(tmp_path):
     with pytest.raises(TermbaseError) as error:
         xlsx.read(path)
     assert "not well-formed" in error.value.message and error.value.path == str(path)
+
+
+def test_row_and_cell_numbers_spelled_as_openpyxl_accepts_them(tmp_path):
+    sheet = (f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData><row r="1"><c r="A1" t="str"><v>Term</v></c></row>'
+             '<row r="3.0"><c r="B03" t="str"><v>x</v></c><c r="C3" s="01" t="str"><v>y</v></c></row>'
+             '<row><c t="str"><v>z</v></c></row></sheetData></worksheet>')
+    path = hand_workbook(tmp_path, sheet)
+    cells = sheetxml_cells(path)["Terms"]
+    assert cells == [("A1", "Term", "s"), ("B3", "x", "s"), ("C3", "y", "s"), ("A4", "z", "s")]
+    assert cells == openpyxl_cells(path)["Terms"]

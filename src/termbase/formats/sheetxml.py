@@ -86,6 +86,18 @@ def inline_text(element) -> str:
     return "".join(([plain] if plain is not None else []) + runs)
 
 
+def _row_number(text: str) -> int | None:
+    """The number of `<row r="…">` as openpyxl takes it (`7`, also `7.0`), None if it is none."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else None
+
+
 def _number(text: str):
     return float(text) if "." in text or "E" in text or "e" in text else int(text)
 
@@ -246,11 +258,9 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
                 digits = row.get("r")
                 if digits is None:
                     number = last + 1
-                    digits = str(number)
                 else:
-                    try:
-                        number = int(digits)
-                    except ValueError:
+                    number = _row_number(digits)
+                    if number is None:
                         raise TermbaseError(f"a row is numbered {digits[:20]!r}, not a row number", name,
                                             where=f"{context.title}!A{last + 1}") from None
                     if number <= last or number > 1_048_576:
@@ -258,6 +268,7 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
                                             "in order, each once" if number <= last else
                                             f"row {number} is past the last row a sheet can have")
                 last = number
+                digits = str(number)
                 cells = []
                 column = 0
                 ordered = True

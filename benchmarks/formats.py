@@ -18,8 +18,9 @@ Add a section by appending to SECTIONS.
 The XLSX reading section reads two workbooks made from `benchmarks/glossary.py`'s `synthetic(n)`
 (four terms per concept, en+ar): the Terms workbook (`xlsx.write`) and the review workbook
 (`review.export_review`), beside python-calamine and openpyxl read-only reading every row of
-the same file, and the candidate not taken (calamine's values plus an lxml pass for formulas and
-merged ranges, which calamine does not give).
+the same file, lxml parsing the same sheets without converting anything (the floor of our
+reader's design), and the candidate not taken (calamine's values plus an lxml pass for formulas
+and merged ranges, which calamine does not give).
 """
 from __future__ import annotations
 
@@ -375,6 +376,24 @@ with zipfile.ZipFile(sys.argv[1]) as archive:
 print(rows, found)
 '''
 
+# What libxml2 alone costs: lxml iterparse of every sheet, each <row> dropped unread.
+READ_XLSX_LXML = r'''
+import sys, zipfile
+from lxml import etree
+ROW = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+rows = 0
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for part in [n for n in archive.namelist() if n.startswith("xl/worksheets/")]:
+        with archive.open(part) as stream:
+            for _, e in etree.iterparse(stream, events=("end",), tag=ROW, resolve_entities=False, no_network=True,
+                                        huge_tree=False):
+                rows += 1
+                e.clear()
+                while e.getprevious() is not None:
+                    del e.getparent()[0]
+print(rows)
+'''
+
 # The memory floor of the result: the same termbase built in memory, without reading anything.
 MODEL_ONLY = r'''
 import sys
@@ -426,9 +445,13 @@ def optional_sections() -> list:
             Case(openpyxl_terms, [PYTHON, "-c", READ_XLSX_OPENPYXL, "{terms}"], "floor"),
             Case("candidate (a): calamine values + lxml <f>/<mergeCell> pass (Terms)",
                  [PYTHON, "-c", READ_XLSX_CANDIDATE_A, "{terms}"], "peer"),
+            Case("floor: lxml iterparse of every sheet's rows, nothing converted (Terms)",
+                 [PYTHON, "-c", READ_XLSX_LXML, "{terms}"], "floor"),
             Case(review, [PYTHON, "-c", READ_REVIEW_OURS, "{review}"]),
             Case(calamine_review, [PYTHON, "-c", READ_XLSX_CALAMINE, "{review}"], "peer"),
             Case(openpyxl_review, [PYTHON, "-c", READ_XLSX_OPENPYXL, "{review}"], "floor"),
+            Case("floor: lxml iterparse of every sheet's rows, nothing converted (review)",
+                 [PYTHON, "-c", READ_XLSX_LXML, "{review}"], "floor"),
             Case("model only: glossary.synthetic(n) built in memory", [PYTHON, "-c", MODEL_ONLY, "{n}", str(ROOT / "benchmarks")],
                  "floor"),
         ], [(terms, calamine_terms, 2.0, None, 0), (terms, openpyxl_terms, None, None, 0),
@@ -502,7 +525,7 @@ def run(n: int, only: list | None = None, repeat: int = 1) -> None:
                 results[case.label] = (best[0], min(r[1] for r in runs), max(r[2] for r in runs), failed is not None)
                 spread = f" (worst {max(r[0] for r in runs):.2f} s)" if repeat > 1 else ""
                 flag = "" if failed is None else f"   FAILED (exit {failed[3]}): {failed[4]}"
-                print(f"   {case.label:<68} {best[0]:8.2f} s{spread} cpu {results[case.label][1]:6.2f} s "
+                print(f"   {case.label:<72} {best[0]:8.2f} s{spread} cpu {results[case.label][1]:6.2f} s "
                       f"{results[case.label][2]:8.1f} MiB{flag}")
             if section.same and all(not r[3] for r in results.values()):
                 kind, ours, theirs = section.same

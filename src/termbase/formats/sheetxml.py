@@ -5,8 +5,8 @@ The workbook's parts around the sheets (sheet names and paths, shared strings, s
 epoch) are read by openpyxl's own reader (`open_workbook`), without the pass over every sheet that
 openpyxl's read-only mode makes to size sheets that have no `<dimension>`; the sheet XML is parsed
 here, with lxml `iterparse` (no entities, DTD or network; libxml2's size limits kept: no huge
-tree), one `<row>` at a time. The zip member stream ends at its declared size (zipfile checks it and its
-CRC), so the archive limits checked before opening hold for what is parsed.
+tree), one `<row>` at a time. The zip member stream ends at its declared size (zipfile checks it
+and its CRC), so the archive limits checked before opening hold for what is parsed.
 
 Each non-empty row comes back as (row number, [Cell …]) with only the cells that hold a value, in
 column order. Unlike openpyxl, rows or cells past the sheet's `<dimension>` are read, not dropped;
@@ -25,6 +25,7 @@ SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ROW, CELL, VALUE, FORMULA, INLINE = SML + "row", SML + "c", SML + "v", SML + "f", SML + "is"
 TEXT, RUN, MERGE = SML + "t", SML + "r", SML + "mergeCell"
 DIGITS = "0123456789"
+MAX_COLUMN = 16_384        # XFD
 
 
 class Cell(NamedTuple):
@@ -276,6 +277,8 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
                     ref = c.get("r")
                     if ref is None:
                         column += 1
+                        if column > MAX_COLUMN:
+                            raise context.error(f"A{number}", f"row {number} has more than {MAX_COLUMN} cells")
                         ref = _letter(column) + digits
                     else:
                         letters = ref.rstrip(DIGITS)
@@ -347,9 +350,3 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
             raise TermbaseError(f"{path} is not well-formed XML: {error}", name) from None
         except (zipfile.BadZipFile, zlib.error, EOFError) as error:   # e.g. longer than declared: bad CRC
             raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
-
-
-def column_letter(column: int) -> str:
-    """`A` for 1, `AA` for 27."""
-    return _letter(column)
-

@@ -33,7 +33,7 @@ import shutil
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import Finding, TermbaseError

@@ -23,13 +23,15 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
+from .formats.sheetxml import iter_rows, open_workbook
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
-                           finish_sheet, is_rtl_language, language_name, merged_ranges, needs_neutralising,
+                           finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
 from .merge import (Item, Plan, concept_values, fingerprint, fingerprint_bytes as _hash,  # noqa: F401
@@ -161,28 +163,10 @@ def parse_terms(text: str) -> list[tuple[str, str]]:
         qualifier = ""
         match = _QUALIFIED.match(item)
         if match:
-            words = [w.strip() for w in match.group(2).split(",") if w.strip()]
-            status = type_ = None
-            unknown = []
-            for word in words:
-                try:
-                    parsed = AdministrativeStatus.parse(word)
-                    if status is not None:
-                        raise ValueError(f"two statuses in {item!r}")
-                    status = parsed
-                    continue
-                except ValueError:
-                    pass
-                try:
-                    parsed = TermType.parse(word)
-                    if type_ is not None:
-                        raise ValueError(f"two term types in {item!r}")
-                    type_ = parsed
-                except ValueError:
-                    unknown.append(word)
+            unknown, canonical = _qualifier_words(match.group(2))
             if not unknown:
                 item = match.group(1).strip()
-                qualifier = ", ".join(x for x in (_vocab_text(status), _vocab_text(type_)) if x)
+                qualifier = canonical
             elif _LOOKS_LIKE_QUALIFIER.match(match.group(2).strip()):
                 raise ValueError(f"{unknown[0]!r} in {item!r} is not a status ({', '.join(vocabulary_values(AdministrativeStatus))}) "
                                  f"or term type ({', '.join(TermType.values())})")
@@ -192,6 +176,32 @@ def parse_terms(text: str) -> list[tuple[str, str]]:
             raise ValueError(f"{item!r} is listed twice")
         items.append((item, qualifier))
     return items
+
+
+@lru_cache(maxsize=1024)
+def _qualifier_words(inside: str) -> tuple:
+    """([words that are neither a status nor a term type], canonical qualifier) for the text inside
+    the brackets of an other-terms item (`admitted, acronym`); a second status or type is such a word."""
+    words = [w.strip() for w in inside.split(",") if w.strip()]
+    status = type_ = None
+    unknown = []
+    for word in words:
+        try:
+            parsed = AdministrativeStatus.parse(word)
+            if status is not None:
+                raise ValueError("a second status")
+            status = parsed
+            continue
+        except ValueError:
+            pass
+        try:
+            parsed = TermType.parse(word)
+            if type_ is not None:
+                raise ValueError("a second term type")
+            type_ = parsed
+        except ValueError:
+            unknown.append(word)
+    return tuple(unknown), ", ".join(x for x in (_vocab_text(status), _vocab_text(type_)) if x)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -438,14 +448,12 @@ def read_review(path, glossary_languages=(), warnings=None) -> ReviewFile:
 
 
 def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
-    from openpyxl import load_workbook
-
     name = str(path)
     with open(path, "rb") as handle:
         check_archive(handle, name)
         handle.seek(0)
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
+            workbook = open_workbook(handle)
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None
         try:
@@ -456,16 +464,10 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
             reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
-            grid = []
-            for index, row in enumerate(workbook[title].iter_rows(), 1):
-                if index > MAX_ROWS:
-                    raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
-                grid.append([(cell.coordinate, cell) for cell in row if getattr(cell, "value", None) is not None])
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
-            for span in merged_ranges(workbook[title], name):
-                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
-                             "cleared; unmerge them", "merged-cells")
+            merged: list = []
+            start = len(review.errors)
 
             def text(cell, ref):
                 try:
@@ -473,7 +475,23 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
                 except TermbaseError as error:   # a formula: flagged, never evaluated
                     review.error(ref, error.message, "formula")
                     return None
-            _read_rows(review, ([(ref, text(cell, ref)) for ref, cell in row] for row in grid))
+
+            def rows():   # streamed: a row is read when _read_rows takes it
+                number = 0
+                for index, row in iter_rows(workbook[title], name, merged):
+                    if index > MAX_ROWS:
+                        raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
+                    for number in range(number + 1, index):   # rows without cells keep the numbering
+                        yield []
+                    number = index
+                    yield [(cell.coordinate, text(cell, cell.coordinate)) for cell in row]
+            _read_rows(review, rows())
+            later = review.errors[start:]   # the merged ranges (known once the sheet is read) come first
+            del review.errors[start:]
+            for span in merged:
+                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
+                             "cleared; unmerge them", "merged-cells")
+            review.errors += later
             review.warnings = reader.warnings + review.warnings
             return review
         finally:
@@ -490,11 +508,8 @@ def _languages(glossary_languages, base) -> list:
 def _read_base(sheet, findings: ReviewFile) -> dict:
     base = {}
     reader = SheetReader(findings.name, BASE_SHEET, [])
-    for index, row in enumerate(sheet.iter_rows(), 1):
+    for index, cells in iter_rows(sheet, findings.name):
         if index == 1:
-            continue
-        cells = [c for c in row if getattr(c, "value", None) is not None]
-        if not cells:
             continue
         try:
             texts = [c.value if isinstance(c.value, str) else reader.text(c) for c in cells]
@@ -547,7 +562,7 @@ def _read_csv(path: Path, glossary_languages) -> ReviewFile:
     return review
 
 
-_REF = re.compile(r"([A-Z]+)(\d+)\Z")
+_DIGITS = "0123456789"
 
 
 def _read_rows(review: ReviewFile, rows) -> None:
@@ -561,7 +576,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
             for ref, text in cells:
                 if text is None:
                     continue
-                letter = _REF.match(ref).group(1)
+                letter = ref.rstrip(_DIGITS)
                 column = index.get(header_key(text))
                 if column is None:
                     unknown[letter] = text
@@ -583,7 +598,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
         for ref, text in cells:
             if text is None:
                 continue
-            letter = _REF.match(ref).group(1)
+            letter = ref.rstrip(_DIGITS)
             column = columns.get(letter)
             seen = True
             if column is None:
@@ -596,6 +611,12 @@ def _read_rows(review: ReviewFile, rows) -> None:
             review.rows.append(row)
     if "id" not in review.column_cells:
         raise TermbaseError("the file is empty: no header row", review.name)
+
+
+@lru_cache(maxsize=1024)
+def _vocab_value(vocab, text: str) -> str:
+    """The canonical text of a vocabulary cell (ValueError if it is none of the values)."""
+    return _vocab_text(vocab.parse(text))
 
 
 def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> None:
@@ -617,7 +638,7 @@ def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> No
             row.values[f"{column.lang}.other[{term}]"] = qualifier
     elif column.kind == "vocab":
         try:
-            row.values[column.key] = _vocab_text(column.vocab.parse(text))
+            row.values[column.key] = _vocab_value(column.vocab, text)
         except ValueError as error:
             review.error(ref, str(error), "bad-value")
     elif column.kind == "list":

@@ -147,38 +147,33 @@ class Glossary:
         while not self._fresh:
             self._settle()
             self._index.refresh(self.progress)
-            self._fresh = self._settled()      # a commit that began meanwhile: wait for it, look again
+            self._fresh = not self._committing()      # a commit that began meanwhile: wait for it, look again
         if raise_load_errors:
             errors = self._index.load_errors()
             if errors:
                 raise errors[0]
         return self._index
 
-    def _settled(self) -> bool:
+    def _committing(self) -> bool:
+        """Whether another process is moving a change's files into place right now."""
         from .store.journal import Journal
 
-        return not self.directory or self._writing or not Journal(self.path).pending()
+        return self.directory and not self._writing and Journal(self.path).pending()
+
+    def _settled(self) -> bool:
+        """Nothing to finish: no journal, no lock left by a crashed writer (or we are the writer)."""
+        from .store.journal import Journal
+        from .store.lock import LOCK_FILE
+
+        return (not self.directory or self._writing
+                or not (Journal(self.path).pending() or (self.path / LOCK_FILE).exists()))
 
     def _settle(self) -> None:
-        """Before reading: finish a change a crashed writer left half done, or wait while a live
-        writer moves its files into place (the moment is short)."""
-        from .store import journal
-        from .store.lock import DEFAULT_WAIT, LockedError, WriteLock
+        """Before reading: finish what a crashed writer left (store.settle)."""
+        from .store import settle
 
-        if self._settled():
-            return
-        deadline = time.monotonic() + DEFAULT_WAIT
-        while journal.Journal(self.path).pending():
-            try:
-                with WriteLock(self.path, wait=0, notify=self.notify):
-                    done = journal.recover(self.path)
-                    if done:
-                        (self.notify or _stderr)(f"termbase: {self.path}: {done}")
-                return
-            except LockedError:
-                if time.monotonic() > deadline:
-                    raise TermbaseError("another termbase writer is committing a change here; try again", self.path) from None
-                time.sleep(0.05)
+        if not self._settled():
+            settle(self.path, self.notify or _stderr)
 
     # -- writing -------------------------------------------------------------------------------
 

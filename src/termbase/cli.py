@@ -261,6 +261,10 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
         return {target: data for target, data in rendered.items() if not target.exists() or target.read_bytes() != data}
 
     if check:
+        from .store import settle
+
+        if exports_dir.is_dir():
+            settle(exports_dir, lambda message: click.echo(message, err=True))
         stale = stale_exports()
         for target in stale:
             click.echo(f"{target}: stale (run `termbase export --all`)")

@@ -2,7 +2,8 @@
 
 `TERMBASE_FAULT=kill@K` SIGKILLs the process just before its K-th step (a crash, a power cut,
 an out-of-memory kill); `TERMBASE_FAULT=ENOSPC@K` (or EIO, EACCES) makes the K-th step fail with
-that error. Unset, `step` only counts. The tests drive real processes with it; nothing else sets it.
+that error; `TERMBASE_FAULT=count` prints the number of steps on stderr at exit. Unset, nothing
+happens. The tests drive real processes with it; nothing else sets it.
 """
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def step(kind: str, path) -> None:
     if not spec:
         return
     _count += 1
+    if _count == 1 and spec == "count":
+        import atexit
+        import sys
+
+        atexit.register(lambda: print(f"termbase: fault steps: {_count}", file=sys.stderr))
     what, _, at = spec.partition("@")
     if not at or _count != int(at):
         return

@@ -56,7 +56,7 @@ def commit(root, files: dict, remove=()) -> None:
         for number, (path, data) in enumerate(files.items()):
             target = _relative(root, path)
             staged = f"{number:06d}.new"
-            _write(journal.folder / staged, data, target, mode=_file_mode(root / target))
+            _write(journal.folder / staged, data, root / target, mode=_file_mode(root / target))
             entries.append([target, staged, hashlib.sha256(data).hexdigest(), _keep_old(journal, root / target, number)])
         for number, path in enumerate(remove, len(entries)):
             target = _relative(root, path)
@@ -64,12 +64,15 @@ def commit(root, files: dict, remove=()) -> None:
         _sync(journal.folder, [journal.folder / e[1] for e in entries if e[1]])
         body = json.dumps({"version": 1, "entries": entries}, ensure_ascii=False)
         record = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "body": body}, ensure_ascii=False)
-        _write(journal.folder / (MANIFEST + ".tmp"), record.encode("utf-8"), "the journal's manifest", sync=True)
+        _write(journal.folder / (MANIFEST + ".tmp"), record.encode("utf-8"), journal.manifest, sync=True)
         faults.step("rename", journal.manifest)
         os.rename(journal.folder / (MANIFEST + ".tmp"), journal.manifest)
         _fsync_dir(journal.folder)
-    except BaseException:
+    except BaseException as error:
         _discard(journal)                  # before the commit point: nothing was touched
+        if isinstance(error, OSError):
+            raise TermbaseError(f"cannot write: {error.strerror or error}; nothing was changed",
+                                error.filename or root) from None
         raise
     try:
         _apply(journal, entries)
@@ -77,7 +80,10 @@ def commit(root, files: dict, remove=()) -> None:
         _undo(journal, entries)
         raise TermbaseError(f"cannot write: {error.strerror or error}; nothing was changed",
                             error.filename or root) from None
-    _finish(journal)
+    try:
+        _finish(journal)
+    except OSError:
+        pass        # the change is in place; the next command clears what is left of the journal
 
 
 def recover(root) -> str | None:
@@ -176,7 +182,7 @@ def _keep_old(journal: Journal, path: Path, number: int) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise TermbaseError(f"cannot write: {error.strerror}", path) from None
+        raise TermbaseError(f"cannot write: {error.strerror}; nothing was changed", path) from None
     return name
 
 
@@ -192,11 +198,11 @@ def _mkdir(folder: Path) -> None:
         faults.step("write", folder)
         folder.mkdir()
     except OSError as error:
-        raise TermbaseError(f"cannot write: {error.strerror}", folder) from None
+        raise TermbaseError(f"cannot write: {error.strerror}; nothing was changed", folder) from None
 
 
-def _write(path: Path, data: bytes, name: str, sync: bool = False, mode: int = 0o644) -> None:
-    """Write one file of the journal; an error names the file the user knows (`name`)."""
+def _write(path: Path, data: bytes, name, sync: bool = False, mode: int = 0o644) -> None:
+    """Write one file of the journal; an error names `name`, the file it stands for."""
     try:
         faults.step("write", path)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

@@ -148,8 +148,8 @@ class WriteLock:
             if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
                 faults.step("unlink", self.path)
                 os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        except OSError:
+            pass          # left behind: its process is gone once we end, so the next command clears it
         finally:
             os.close(self.fd)
             self.fd = None

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import arabic
-from .matcher import BOUNDARY, token_key, token_keys, token_matches, tokenize
+from .matcher import BOUNDARY, split_chunk, token_key, token_keys, token_matches
 
 CLASSES = ("exact", "normalized", "words", "prefix", "fuzzy", "definition")
 RANKS = {name: rank for rank, name in enumerate(CLASSES)}
@@ -76,8 +76,8 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=100_000)
 def words(text: str) -> tuple[str, ...]:
-    """The normalized words of `text`, punctuation left out."""
-    return tuple(t[2] for t in tokenize(undot(text)) if t != BOUNDARY)
+    """The normalized words of `text`, punctuation left out (`matcher.split_chunk` per chunk)."""
+    return tuple(piece[2] for chunk in undot(text).split() for piece in split_chunk(chunk) if piece != BOUNDARY)
 
 
 def fts_word(key: str) -> str:
@@ -85,12 +85,16 @@ def fts_word(key: str) -> str:
     return key.replace("'", "")
 
 
+@lru_cache(maxsize=200_000)
+def _word_document(token: str) -> frozenset:
+    """The FTS5 words one term word is found under: its keys, and its stems marked with STEM."""
+    return frozenset({fts_word(k) for k in token_keys(token)} | {STEM + fts_word(stem) for stem in _stems(token)})
+
+
 def surface_keys(tokens) -> str:
     """The full-text document of a term's words: every key each word can be found under, and
     its clitic-stripped stems marked with STEM (for prefix matches)."""
-    keys = {fts_word(k) for t in tokens for k in token_keys(t)}
-    keys.update(STEM + fts_word(stem) for t in tokens for stem in _stems(t))
-    return " ".join(sorted(keys))
+    return " ".join(sorted(frozenset().union(*map(_word_document, tokens))))
 
 
 def surfaces_of(term) -> list[tuple[str, int]]:
@@ -102,9 +106,14 @@ def surfaces_of(term) -> list[tuple[str, int]]:
     return list(found.items())
 
 
+@lru_cache(maxsize=200_000)
+def _word_key(token: str) -> str:
+    return fts_word(token_key(token))
+
+
 def text_keys(text: str) -> str:
     """The full-text document of a definition: each word's match key."""
-    return " ".join(fts_word(token_key(t)) for t in words(text))
+    return " ".join(map(_word_key, words(text)))
 
 
 def is_stop(word: str) -> bool:

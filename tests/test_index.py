@@ -277,3 +277,18 @@ def test_a_refresh_killed_with_sigkill_is_repaired_by_the_next_run(tmp_path, ind
                               capture_output=True, text=True, env={**os.environ, "TERMBASE_NO_INDEX": "1"})
     assert result.returncode == expected.returncode and result.stdout == expected.stdout, result.stderr
     assert not list(index_dir.glob(".*.tmp"))
+
+
+def test_writers_update_the_index_in_the_same_step(glossary_copy, index_dir):
+    from termbase.store.index import Index
+
+    CliRunner().invoke(main, ["stats", "-g", str(glossary_copy)])
+    result = CliRunner().invoke(main, ["add", "red-notice", "--en", "Red Notice", "--ar", "النشرة الحمراء",
+                                       "-g", str(glossary_copy)])
+    assert result.exit_code == 0, result.output
+    index = Index.open(glossary_copy)             # not refreshed: what the writer left there
+    try:
+        assert index.concept("red-notice").preferred_term("ar").text == "النشرة الحمراء"
+        assert index.summary("red-notice")["en"] == "Red Notice"
+    finally:
+        index.close()

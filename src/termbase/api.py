@@ -210,6 +210,8 @@ class Glossary:
         journal.commit(self.path, files, remove)
         self.refresh()
         self._header = None
+        if self.indexed:
+            self._up_to_date(raise_load_errors=False)      # the index follows in the same step
 
     def _rebuild(self, reason: str) -> None:
         from .store.index import Index

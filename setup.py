@@ -1,8 +1,11 @@
-"""Build the optional C inner loop of term recognition (src/termbase/_keys.c).
+"""Build the optional C parts: term recognition's inner loop (src/termbase/_keys.c) and the
+index's scan of the concept files (src/termbase/store/_scan.c).
 
 Everything else is in pyproject.toml. `optional=True`: without a C compiler the install still
-succeeds and termbase.matcher uses its pure-Python path, which gives the same hits, more slowly.
+succeeds; termbase.matcher and termbase.store.index then use their pure-Python paths, which give
+the same answers, more slowly.
 """
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("termbase._keys", ["src/termbase/_keys.c"], optional=True)])
+setup(ext_modules=[Extension("termbase._keys", ["src/termbase/_keys.c"], optional=True),
+                   Extension("termbase.store._scan", ["src/termbase/store/_scan.c"], optional=True)])

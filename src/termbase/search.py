@@ -106,6 +106,11 @@ def surfaces_of(term) -> list[tuple[str, int]]:
     return list(found.items())
 
 
+def word_keys(text: str) -> set:
+    """The FTS5 keys (not stems) of the words of one spelling: the vocabulary fuzzy search looks in."""
+    return {key for token in words(text) for key in _word_document(token) if not key.startswith(STEM)}
+
+
 @lru_cache(maxsize=200_000)
 def _word_key(token: str) -> str:
     return fts_word(token_key(token))
@@ -311,6 +316,8 @@ def _near_words(index, query: Query) -> dict:
     near = {}
     for word in query.required:
         budget = typo_budget(word)
+        if any(ch.isdigit() for ch in word):
+            continue                      # a number with a typo is another number
         key = fts_word(token_key(word))
         if not budget:
             continue

@@ -80,6 +80,9 @@ CREATE VIRTUAL TABLE surface_words USING fts5vocab('surface_fts', 'row');
 CREATE TABLE definitions(id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT);
 CREATE INDEX definitions_by_concept ON definitions(concept);
 CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='', tokenize='ascii');
+CREATE TABLE tallies(kind TEXT, value TEXT, count INTEGER, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+CREATE TABLE vocabulary(key TEXT PRIMARY KEY, size INTEGER, plain INTEGER) WITHOUT ROWID;
+CREATE INDEX vocabulary_by_size ON vocabulary(plain, size);
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
 """
 
@@ -153,13 +156,28 @@ def content_hash(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def scan(folder: Path) -> dict:
-    """{file name: (size, mtime_ns, ctime_ns, inode)} of the concept files in `folder`."""
+try:
+    from . import _scan
+except ImportError:          # built without a C compiler: the same walk in Python, slower
+    _scan = None
+
+
+def scan(folder: Path) -> tuple[str, dict]:
+    """(fingerprint, {file name: (size, mtime_ns, ctime_ns, inode)}) of the concept files in `folder`;
+    the fingerprint changes whenever the listing does."""
+    if _scan is not None:
+        try:
+            count, fingerprint, entries = _scan.scan(os.fsencode(folder), True)
+        except FileNotFoundError:
+            return "", {}
+        except NotADirectoryError:
+            raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
+        return f"c{count}.{fingerprint}", {name: stat for name, *stat in map(tuple, entries)}
     found = {}
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
-        return found
+        return "", found
     except NotADirectoryError:
         raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
     try:
@@ -172,7 +190,36 @@ def scan(folder: Path) -> dict:
                 found[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     finally:
         os.close(fd)
-    return found
+    return "py." + hashlib.blake2b(repr(sorted(found.items())).encode(), digest_size=16).hexdigest(), found
+
+
+def quick_fingerprint(folder: Path) -> str | None:
+    """The fingerprint `scan` would give, without building the listing (None without the C walk)."""
+    if _scan is None:
+        return None
+    try:
+        count, fingerprint, _ = _scan.scan(os.fsencode(folder), False)
+    except OSError:
+        return None
+    return f"c{count}.{fingerprint}"
+
+
+def _tallies(review: str | None, subjects, terms) -> dict:
+    """{(kind, value): count} one concept adds to `statistics`: its review status, subject fields
+    (`(none)` without any) and its terms' languages, types and statuses."""
+    from collections import Counter
+
+    counts = Counter({("review", review or "(none)"): 1})
+    subjects = [subject for _, subject in subjects]
+    counts.update(("subject", subject) for subject in subjects or ["(none)"])
+    for lang, _, _, type_, status, *_ in terms:
+        counts.update([("language", lang), ("type", type_ or "(none)"), ("status", str(-1 if status is None else status))])
+    return counts
+
+
+def _racy(listing: dict, started: int) -> str:
+    """The files modified so recently that a change in the same clock tick would not show (JSON)."""
+    return json.dumps(sorted(name for name, stat in listing.items() if stat[1] + RACY_WINDOW_NS >= started))
 
 
 def _needs_reading(stat: tuple, recorded: tuple | None) -> bool:
@@ -334,7 +381,9 @@ class Index:
             index = cls(connection, root, temp)
             index._create(indexes=False)
             with index.writing():
-                index._update(root / CONCEPT_DIR, scan(root / CONCEPT_DIR), time.time_ns(), progress, bulk=True)
+                started = time.time_ns()
+                fingerprint, listing = scan(root / CONCEPT_DIR)
+                index._update(root / CONCEPT_DIR, listing, started, progress, bulk=True, fingerprint=fingerprint)
                 for statement in INDEXES:
                     connection.execute(statement)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -409,15 +458,29 @@ class Index:
     # -- refreshing ----------------------------------------------------------------------------
 
     def refresh(self, progress=None) -> int:
-        """Bring the index up to date with the concept files; returns how many files were re-read."""
+        """Bring the index up to date with the concept files; returns how many files were re-read.
+
+        Quick when nothing changed: the listing's fingerprint equals the one recorded at the last
+        refresh and no file was then racily clean."""
         folder = self.root / CONCEPT_DIR
         started = time.time_ns()
-        listing = scan(folder)
+        known = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('listing', 'racy')"))
+        quick = quick_fingerprint(folder)
+        if quick is not None and quick == known.get("listing") and known.get("racy") == "[]":
+            return 0
+        fingerprint, listing = scan(folder)
         recorded = self._recorded()
         if listing.keys() == recorded.keys() and not any(
                 _needs_reading(stat, recorded[name]) for name, stat in listing.items()):
+            racy = _racy(listing, started)
+            if known.get("listing") != fingerprint or known.get("racy") != racy:
+                with self.writing():
+                    self._remember_listing(fingerprint, racy)
             return 0
-        return self._update(folder, listing, started, progress)
+        return self._update(folder, listing, started, progress, fingerprint=fingerprint)
+
+    def _remember_listing(self, fingerprint: str, racy: str) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("listing", fingerprint), ("racy", racy)])
 
     def refresh_one(self, concept_id: str) -> None:
         """Bring one concept's file up to date (what `show` needs), leaving the others alone."""
@@ -439,7 +502,7 @@ class Index:
         return {row[0]: row[1:] for row in rows}
 
     def _update(self, folder: Path, listing: dict, started: int, progress, only: str | None = None,
-                bulk: bool = False) -> int:
+                bulk: bool = False, fingerprint: str | None = None) -> int:
         """Read what changed and store it, in one transaction (another process's refresh of the
         same index waits, then finds little left to do). `bulk`: into a new, empty index."""
         with self.writing() if not self.db.in_transaction else _Nothing():
@@ -470,6 +533,8 @@ class Index:
             if reread or gone:
                 self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 self._generation = None
+            if fingerprint is not None:
+                self._remember_listing(fingerprint, _racy(listing, started))
             return reread
 
     def _forget(self, file: str) -> None:
@@ -478,6 +543,9 @@ class Index:
         row = db.execute("SELECT n FROM concepts WHERE file = ?", (file,)).fetchone()
         if row is not None:
             n = row[0]
+            review = db.execute("SELECT review_status FROM concepts WHERE n = ?", (n,)).fetchone()[0]
+            self._count(_tallies(review, db.execute("SELECT position, subject FROM subjects WHERE concept = ?", (n,)),
+                                 db.execute("SELECT lang, position, text, type, status FROM terms WHERE concept = ?", (n,))), -1)
             db.executemany("INSERT INTO surface_fts(surface_fts, rowid, keys) VALUES ('delete', ?, ?)",
                            [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
                             db.execute("SELECT id, tokens FROM surfaces WHERE concept = ?", (n,)).fetchall()])
@@ -503,7 +571,11 @@ class Index:
         for table, rows in derived.items():
             db.executemany(f"INSERT INTO {table}({COLUMNS[table]}) VALUES ({', '.join('?' * (COLUMNS[table].count(',') + 1))})",
                            [(n, *r) for r in rows])
-        if fts:
+        if fts:      # one at a time (a bulk load counts and indexes everything at its end)
+            self._count(_tallies(row[5], derived["subjects"], derived["terms"]), +1)
+            db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)",
+                           [(key, len(key), not any(c.isdigit() for c in key))
+                            for text in {r[1] for r in derived["surfaces"]} for key in search.word_keys(text)])
             db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
                            [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
                             db.execute("SELECT id, tokens FROM surfaces WHERE concept = ?", (n,))])
@@ -511,13 +583,36 @@ class Index:
                            [(did, search.text_keys(text)) for did, text in
                             db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,))])
 
-    def _fill_fts(self) -> None:
+    def _count(self, tallies: dict, sign: int) -> None:
+        self.db.executemany("INSERT INTO tallies VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE "
+                            "SET count = count + excluded.count", [(k, v, sign * n) for (k, v), n in tallies.items()])
+
+    def _fill_fts(self, batch: int = 20_000) -> None:
+        """After a bulk load: fill both full-text tables from the stored words and definitions (a
+        batch at a time), the vocabulary, and the tallies."""
         db = self.db
-        db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
-                       ((sid, search.surface_keys(tokens.split(" ") if tokens else ()))
-                        for sid, tokens in db.execute("SELECT id, tokens FROM surfaces").fetchall()))
-        db.executemany("INSERT INTO definition_fts(rowid, keys) VALUES (?, ?)",
-                       ((did, search.text_keys(text)) for did, text in db.execute("SELECT id, text FROM definitions").fetchall()))
+        db.execute("DELETE FROM tallies")
+        db.execute("INSERT INTO tallies SELECT 'review', coalesce(review_status, '(none)'), count(*) FROM concepts GROUP BY 2")
+        db.execute("INSERT INTO tallies SELECT 'subject', subject, count(*) FROM subjects GROUP BY 2")
+        db.execute("INSERT INTO tallies SELECT 'subject', '(none)', count(*) FROM concepts c "
+                   "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.concept = c.n) HAVING count(*)")
+        db.execute("INSERT INTO tallies SELECT 'language', lang, count(*) FROM terms GROUP BY 2")
+        db.execute("INSERT INTO tallies SELECT 'type', coalesce(type, '(none)'), count(*) FROM terms GROUP BY 2")
+        db.execute("INSERT INTO tallies SELECT 'status', coalesce(status, -1), count(*) FROM terms GROUP BY 2")
+        for table, source, document in (("surface_fts", "SELECT id, tokens FROM surfaces WHERE id > ? ORDER BY id LIMIT ?",
+                                         lambda text: search.surface_keys(text.split(" ") if text else ())),
+                                        ("definition_fts", "SELECT id, text FROM definitions WHERE id > ? ORDER BY id LIMIT ?",
+                                         search.text_keys)):
+            last = 0
+            while True:
+                rows = db.execute(source, (last, batch)).fetchall()
+                if not rows:
+                    break
+                db.executemany(f"INSERT INTO {table}(rowid, keys) VALUES (?, ?)", [(n, document(text)) for n, text in rows])
+                last = rows[-1][0]
+        db.execute("DELETE FROM vocabulary")
+        db.execute("INSERT INTO vocabulary SELECT term, length(term), term NOT GLOB '*[0-9]*' FROM surface_words "
+                   f"WHERE term NOT LIKE '{search.STEM}%'")
 
     def load_termbase(self, termbase) -> None:
         """Fill an empty (in-memory) index from a Termbase read elsewhere (a TBX file …), keeping its order."""
@@ -599,25 +694,17 @@ class Index:
 
     def statistics(self) -> dict:
         """Counts per language, subject field, term type, term status and review status, each
-        most common first (ties in the order the glossary first uses them)."""
-        db = self.db
-
-        def ranked(query) -> dict:
-            return {name: count for name, count, _ in sorted(db.execute(query), key=lambda row: (-row[1], row[2]))}
-
-        first = "min(c.file || x'01' || printf('%012d', x.rowid))"
-        subjects = ranked(f"SELECT x.subject, count(*), {first} FROM subjects x JOIN concepts c ON c.n = x.concept "
-                          "GROUP BY x.subject UNION ALL SELECT '(none)', count(*), min(c.file) FROM concepts c "
-                          "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.concept = c.n) HAVING count(*)")
-        types = ranked(f"SELECT coalesce(x.type, '(none)'), count(*), {first} FROM terms x "
-                       "JOIN concepts c ON c.n = x.concept GROUP BY 1")
-        statuses = ranked(f"SELECT x.status, count(*), {first} FROM terms x JOIN concepts c ON c.n = x.concept GROUP BY 1")
-        reviews = ranked("SELECT coalesce(review_status, '(none)'), count(*), min(file) FROM concepts GROUP BY 1")
-        languages = dict(db.execute("SELECT lang, count(*) FROM terms GROUP BY lang ORDER BY lang"))
+        most common first (ties in alphabetical order; languages in alphabetical order)."""
+        tallies: dict = {}
+        for kind, value, count in self.db.execute(
+                "SELECT kind, value, count FROM tallies WHERE count > 0 ORDER BY kind, count DESC, value"):
+            tallies.setdefault(kind, {})[value] = count
+        languages = dict(sorted(tallies.get("language", {}).items()))
+        statuses = {STATUSES[int(s)].short if int(s) >= 0 else "(none)": n for s, n in tallies.get("status", {}).items()}
         return {"concepts": self.count(), "terms": sum(languages.values()), "terms_per_language": languages,
-                "subject_fields": subjects, "term_types": types,
-                "term_status": {STATUSES[s].short if s is not None else "(none)": n for s, n in statuses.items()},
-                "review_status": reviews}
+                "subject_fields": tallies.get("subject", {}), "term_types": tallies.get("type", {}),
+                "term_status": dict(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
+                "review_status": tallies.get("review", {})}
 
     # -- what validate asks ---------------------------------------------------------------------
 
@@ -705,12 +792,10 @@ class Index:
             "JOIN definitions d ON d.id = f.rowid JOIN concepts c ON c.n = d.concept WHERE definition_fts MATCH ? "
             "ORDER BY score, c.id LIMIT ?", (match, limit))]
 
-    def has_word(self, key: str) -> bool:
-        return self.db.execute("SELECT 1 FROM surface_words WHERE term = ?", (key,)).fetchone() is not None
-
     def words_of_length(self, shortest: int, longest: int) -> list[str]:
-        return [term for (term,) in self.db.execute(
-            "SELECT term FROM surface_words WHERE length(term) BETWEEN ? AND ?", (shortest, longest))]
+        """The keys of term words without digits, of a length in [shortest, longest] (fuzzy search)."""
+        return [key for (key,) in self.db.execute(
+            "SELECT key FROM vocabulary WHERE plain = 1 AND size BETWEEN ? AND ?", (shortest, longest))]
 
 
 def _status(position: int | None) -> str | None:
@@ -725,8 +810,10 @@ def _analysed(jobs: list):
         return
     import multiprocessing
 
+    window = 4096          # jobs in flight: the workers run ahead of the writer by this much at most
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_analyse_file, jobs, chunksize=64)
+        for start in range(0, len(jobs), window):
+            yield from pool.imap(_analyse_file, jobs[start:start + window], chunksize=64)
 
 
 class _Nothing:

@@ -384,8 +384,6 @@ class Index:
                 started = time.time_ns()
                 fingerprint, listing = scan(root / CONCEPT_DIR)
                 index._update(root / CONCEPT_DIR, listing, started, progress, bulk=True, fingerprint=fingerprint)
-                for statement in INDEXES:
-                    connection.execute(statement)
             connection.execute("PRAGMA journal_mode=WAL")
         finally:
             connection.close()
@@ -528,7 +526,9 @@ class Index:
                 if name in recorded:
                     self._forget(name)
                 self._store(name, listing[name], started, digest, analysis, fts=not bulk)
-            if bulk:
+            if bulk:                  # into a new file: its secondary indexes come after its rows
+                for statement in INDEXES:
+                    self.db.execute(statement)
                 self._fill_fts()
             if reread or gone:
                 self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")

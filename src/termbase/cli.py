@@ -314,8 +314,9 @@ def diff(a, b, as_json):
 # --- commands defined beside their library modules ---
 from .cli_recognition import check as _check, extract as _extract, find as _find  # noqa: E402
 from .cli_review import review as _review  # noqa: E402
+from .cli_site import site as _site  # noqa: E402
 
-for _command in (_find, _extract, _check, _review):
+for _command in (_find, _extract, _check, _review, _site):
     main.add_command(_command)
 
 

@@ -658,6 +658,18 @@ class Index:
             "JOIN definitions d ON d.id = f.rowid JOIN concepts c ON c.n = d.concept WHERE definition_fts MATCH ? "
             "ORDER BY score, c.id LIMIT ?", (match, limit))]
 
+    def all_surfaces(self):
+        """(concept, lang, text, status, kind, folded, words) of every surface (the web search ships them)."""
+        for cid, lang, text, status, kind, folded, tokens in self.db.execute(
+                "SELECT c.id, s.lang, s.text, s.status, s.kind, s.folded, s.tokens FROM surfaces s "
+                "JOIN concepts c ON c.n = s.concept ORDER BY s.id"):
+            yield cid, lang, text, _status(status), kind, folded, tuple(tokens.split(" ")) if tokens else ()
+
+    def all_definitions(self):
+        """(concept, lang, definition) of every definition."""
+        return self.db.execute("SELECT c.id, d.lang, d.text FROM definitions d JOIN concepts c ON c.n = d.concept "
+                               "ORDER BY d.id")
+
     def has_word(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM surface_words WHERE term = ?", (key,)).fetchone() is not None
 

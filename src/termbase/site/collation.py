@@ -1,0 +1,88 @@
+"""Alphabetical order and A–Z letters for the site's browse pages, in English and in Arabic.
+
+Arabic follows ICU's Arabic collation (CLDR `ar`) at the primary level: ء أ ؤ إ ئ and ا are one
+letter, then آ, ٱ, ب, پ, ت with ة, ث …, ك, ک, گ, ل …, و, and ي with ى ی; tashkeel and tatweel
+only break ties. PyICU would need a C++ build against libicu, so the order is written out here
+and `tests/test_site_browser.py` holds it against ICU itself (Chromium's `Intl.Collator('ar')`).
+As Arabic glossaries do, a leading article ال (and لل) is set aside when sorting, so that
+`النشرة الخضراء` files under ن. The A–Z letters are CLDR's 28 Arabic index letters; every other
+letter files under the index letter before it (آ under ا, پ under ب, ة under ت, ى under ي).
+English sorts case-, accent- and punctuation-insensitively, under A–Z or `#`.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+# Primary groups in ICU `ar` order (each group one primary weight; order inside = secondary).
+AR_GROUPS = ["ءأؤإئا", "آ", "ٱ", "ب", "پ", "تة", "ث", "ج", "چ", "ح", "خ", "د", "ذ", "ر", "ز", "ژ", "س",
+             "ش", "ص", "ض", "ط", "ظ", "ع", "غ", "ف", "ق", "ك", "ک", "گ", "ل", "م", "ن", "ه", "و", "یىي"]
+AR_INDEX = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"      # CLDR's index letters for Arabic
+_PRIMARY = {ch: number for number, group in enumerate(AR_GROUPS) for ch in group}
+_SECONDARY = {ch: position for group in AR_GROUPS for position, ch in enumerate(group)}
+_INDEX_OF = {}
+for _group in AR_GROUPS:
+    for _ch in _group:
+        _INDEX_OF[_ch] = max((letter for letter in AR_INDEX if _PRIMARY[letter] <= _PRIMARY[_ch]),
+                             key=lambda letter: _PRIMARY[letter])
+_IGNORED = set("\u0640") | {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670"}
+LATIN_BASE = 1000        # primary weights: space and punctuation < digits < Latin < Arabic
+ARABIC_BASE = 2000
+
+
+def _unarticled(text: str) -> str:
+    """`text` without a leading article ال or لل (a whole word stays as it is)."""
+    for article in ("ال", "لل"):
+        if text.startswith(article) and len(text) > len(article) + 1:
+            return text[len(article):]
+    return text
+
+
+def _letters(text: str):
+    """(primary, secondary) weights of each character that counts."""
+    for ch in unicodedata.normalize("NFC", text):
+        if ch in _IGNORED:
+            continue
+        if ch in _PRIMARY:
+            yield ARABIC_BASE + _PRIMARY[ch], _SECONDARY[ch]
+            continue
+        base = unicodedata.normalize("NFKD", ch)[:1].casefold() or ch
+        if base.isdigit():
+            yield 500 + (unicodedata.digit(base, 0)), 0
+        elif base.isalpha():
+            yield (LATIN_BASE + ord(base) if base.isascii() else ARABIC_BASE * 2 + ord(base)), 0
+        elif ch.isspace():
+            yield 1, 0
+        else:
+            yield 2 + ord(ch) % 400, 0
+
+
+def arabic_key(text: str) -> tuple:
+    """Sort key of an Arabic term: ICU `ar` primary order, article aside, then the rest."""
+    weights = list(_letters(_unarticled(text.strip())))
+    return tuple(p for p, _ in weights), tuple(s for _, s in weights), text
+
+
+def english_key(text: str) -> tuple:
+    """Sort key of an English term: letters and digits only, case and accents aside."""
+    weights = list(_letters(text.strip()))
+    return tuple(p for p, _ in weights if p > 400), tuple(p for p, _ in weights), text.casefold(), text
+
+
+def arabic_letter(text: str) -> str:
+    """The A–Z letter an Arabic term files under (one of AR_INDEX), or `#`."""
+    for ch in unicodedata.normalize("NFC", _unarticled(text.strip())):
+        if ch in _IGNORED:
+            continue
+        return _INDEX_OF.get(ch, "#")
+    return "#"
+
+
+def english_letter(text: str) -> str:
+    """A–Z letter an English term files under, or `#`."""
+    for ch in text.strip():
+        base = unicodedata.normalize("NFKD", ch)[:1].upper()
+        if base.isascii() and base.isalpha():
+            return base
+        if base.isalnum():
+            return "#"
+    return "#"

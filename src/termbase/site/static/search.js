@@ -41,11 +41,7 @@
     }
     return x.length - y.length;
   }
-  function lower(s) {                         // str.lower(): character by character, no context
-    let out = "";
-    for (const ch of s) out += ch.toLowerCase();
-    return out;
-  }
+  function lower(s) { return s.toLowerCase(); }   // str.lower(), final sigma rule included
   function isArabic(s) { return ARABIC.test(s); }
   function isEnglish(s) { return ASCII.test(s) && ASCII_LETTER.test(s.slice(0, 1)); }
 

@@ -358,7 +358,7 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     static = resources.files("termbase.site") / "static"
     for entry in static.iterdir():
         if entry.is_file():
-            writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))
+            writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))   # CSS, JS, SVG: text
     search_counts = searchdata.write(handle, rows, writer.write)
     return {"concepts": ctx.count, **search_counts}
 

@@ -569,6 +569,9 @@
     if (!input || !list) return;
     let sequence = 0, timer = null, active = -1;
 
+    function remember(text) {                 // ?q= in the address, so Back returns to these results
+      try { history.replaceState(null, "", "?q=" + encodeURIComponent(text)); } catch (error) { /* an opaque origin */ }
+    }
     function options() { return Array.from(list.querySelectorAll('[role="option"]')); }
     function select(i) {
       const all = options();
@@ -594,7 +597,7 @@
       try { hits = await search(text, CANDIDATE_LIMIT); } catch (error) { status.textContent = "Search is unavailable: " + error.message; return; }
       if (mine !== sequence) return;
       clear();
-      if (!hits.length) { status.textContent = "No match."; return; }
+      if (!hits.length) { status.textContent = "No match."; list.dataset.query = text; remember(text); return; }
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
       status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + ", best first. Use the arrow keys and Enter.";
@@ -611,6 +614,7 @@
         list.appendChild(li);
         return [hit, a];
       });
+      list.dataset.query = "";
       for (const [hit, a] of items) {         // the first result shows as soon as its concept is in
         const [page, en, ar] = await summary(hit.concept);
         if (mine !== sequence) return;
@@ -629,6 +633,8 @@
         why.textContent = hit.rank;
         a.append(english, arabic, why);
       }
+      list.dataset.query = text;
+      remember(text);
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 30); });
     input.addEventListener("keydown", (event) => {

@@ -116,7 +116,7 @@ def test_concept_page_shows_both_languages_and_links_the_sources(built):
     assert {(s["lang"], s["dir"]) for s in sections} >= {("en", "ltr"), ("ar", "rtl")}
     assert "النشرة الخضراء" in page and "Green Notice" in page
     assert 'href="../about.html#src-000_8d48ad76fde47cfa"' in page      # the context's document
-    assert 'href="yellow-notice.html"' in page                          # a cross-reference
+    assert 'href="../c/yellow-notice.html"' in page                   # a cross-reference
     about = parse(built / "about.html")
     assert {f"src-{s.id}" for s in open_termbase(ROOT / "glossary").header.sources} <= about.ids
     assert "INTERPOL" in "".join(about.text) and "2011-09-09" in "".join(about.text)
@@ -138,7 +138,7 @@ def test_concept_json_is_what_show_json_prints(built):
     for concept_id in ("green-notice", "interpol", "i-24-7"):
         shown = CliRunner().invoke(main, ["show", concept_id, "--json", "-g", str(ROOT / "glossary")])
         assert shown.exit_code == 0
-        assert (built / "c" / f"{concept_id}.json").read_text(encoding="utf-8") == shown.stdout
+        assert json.loads((built / "c" / f"{concept_id}.json").read_text(encoding="utf-8")) == json.loads(shown.stdout)
 
 
 def test_downloads_page_copies_every_export_and_carries_the_readme_table(built):
@@ -269,3 +269,10 @@ def test_arabic_order_sets_the_article_and_diacritics_aside():
                                                       "نشرة", "النشرة الصفراء"]
     assert collation.english_letter("#WePROTECT") == "W" and collation.english_letter("2010 Conference") == "#"
     assert sorted(["Eb", "éa", "b", "Ea"], key=collation.english_key) == ["b", "Ea", "éa", "Eb"]
+
+
+def test_no_character_past_the_casefold_scan_has_a_case():
+    from termbase.site import searchdata
+
+    assert all(chr(c).casefold() == chr(c).lower() == chr(c) for c in range(searchdata.CASED_END, 0x110000))
+    assert searchdata.casefold_table()["ß"] == "ss" and searchdata.casefold_table()["ς"] == "σ"

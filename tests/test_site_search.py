@@ -151,15 +151,17 @@ def queries() -> list[str]:
     return found
 
 
-def test_the_query_set_ranks_as_termbase_search(page):
+@pytest.mark.parametrize("few_definitions", [64, 0, 10**9])    # the page's default, then each way alone
+def test_the_query_set_ranks_as_termbase_search(page, few_definitions):
     handle = open_termbase(ROOT / "glossary")
     asked = queries()
     assert len(asked) >= 50
     got = page.execute_async_script("""
 const done = arguments[arguments.length - 1];
+TermbaseSearch.settings.fewDefinitions = arguments[1];
 (async () => { const out = [];
   for (const q of arguments[0]) out.push((await TermbaseSearch.search(q, 20)).map(h => [h.concept, h.rank, h.score]));
-  return out; })().then(done, e => done(String(e)));""", asked)
+  return out; })().then(done, e => done(String(e)));""", asked, few_definitions)
     assert isinstance(got, list), got
     order = sorted(row["id"] for row in handle.summaries())
     tops = fulls = 0

@@ -25,8 +25,10 @@ for _group in AR_GROUPS:
         _INDEX_OF[_ch] = max((letter for letter in AR_INDEX if _PRIMARY[letter] <= _PRIMARY[_ch]),
                              key=lambda letter: _PRIMARY[letter])
 _IGNORED = set("\u0640") | {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670"}
-LATIN_BASE = 1000        # primary weights: space and punctuation < digits < Latin < Arabic
-ARABIC_BASE = 2000
+# Arabic letters as private-use characters in primary order (after every Latin letter and digit,
+# as in ICU); tashkeel and tatweel dropped. Other characters keep their code points.
+_PRIMARY_TABLE = {ord(ch): chr(0xE000 + number) for ch, number in _PRIMARY.items()}
+_PRIMARY_TABLE.update({ord(ch): None for ch in _IGNORED})
 
 
 def _unarticled(text: str) -> str:
@@ -37,35 +39,16 @@ def _unarticled(text: str) -> str:
     return text
 
 
-def _letters(text: str):
-    """(primary, secondary) weights of each character that counts."""
-    for ch in unicodedata.normalize("NFC", text):
-        if ch in _IGNORED:
-            continue
-        if ch in _PRIMARY:
-            yield ARABIC_BASE + _PRIMARY[ch], _SECONDARY[ch]
-            continue
-        base = unicodedata.normalize("NFKD", ch)[:1].casefold() or ch
-        if base.isdigit():
-            yield 500 + (unicodedata.digit(base, 0)), 0
-        elif base.isalpha():
-            yield (LATIN_BASE + ord(base) if base.isascii() else ARABIC_BASE * 2 + ord(base)), 0
-        elif ch.isspace():
-            yield 1, 0
-        else:
-            yield 2 + ord(ch) % 400, 0
-
-
 def arabic_key(text: str) -> tuple:
     """Sort key of an Arabic term: ICU `ar` primary order, article aside, then the rest."""
-    weights = list(_letters(_unarticled(text.strip())))
-    return tuple(p for p, _ in weights), tuple(s for _, s in weights), text
+    bare = unicodedata.normalize("NFC", _unarticled(text.strip()))
+    return bare.translate(_PRIMARY_TABLE), bare, text
 
 
 def english_key(text: str) -> tuple:
     """Sort key of an English term: letters and digits only, case and accents aside."""
-    weights = list(_letters(text.strip()))
-    return tuple(p for p, _ in weights if p > 400), tuple(p for p, _ in weights), text.casefold(), text
+    bare = unicodedata.normalize("NFKD", text.strip()).casefold()
+    return "".join(ch for ch in bare if ch.isalnum() and not unicodedata.combining(ch)), bare, text
 
 
 def arabic_letter(text: str) -> str:

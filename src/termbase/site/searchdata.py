@@ -17,6 +17,8 @@ so that a search fetches only the few it needs. Every file is a script that hand
   search/x/N.js        exact spellings (search.fold) -> [concept, tie, …], by CRC-32 of the spelling
   search/d/N.js        definition key -> postings (concept gap, language, frequency, length in
                        keys, length in characters), by CRC-32 of the key; long ones in search/dr/
+  search/df/N.js       the definitions of concepts 64·N … 64·N+63: [concept, language, length in
+                       keys, length in characters, key, frequency, …] (for queries with a rare word)
   search/v/L.js        the surface keys of L characters, sorted (the fuzzy stage's vocabulary)
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
+from functools import lru_cache
 
 from .. import search
 
@@ -42,15 +45,17 @@ def script(name: str, data) -> str:
     return f"TermbaseSearch.put({json.dumps(name)},{json.dumps(data, ensure_ascii=False, separators=(',', ':'))});\n"
 
 
+CASED_END = 0x20000      # no character from here on has a case (tests/test_site.py checks it)
+
+
+@lru_cache(maxsize=1)
 def casefold_table() -> dict:
     """Characters whose case folding differs from lowercasing (`ß` -> `ss`): search.fold's extra."""
     table = {}
-    for code in range(0x110000):
+    for code in range(CASED_END):
         ch = chr(code)
-        if 0xD800 <= code <= 0xDFFF:
-            continue
         folded = ch.casefold()
-        if folded != ch.lower():
+        if folded != ch.lower() and not 0xD800 <= code <= 0xDFFF:
             table[ch] = folded
     return table
 
@@ -116,10 +121,12 @@ def write(handle, rows: list, emit) -> dict:
         emit(f"search/f/{chunk // CHUNK}.js", script(f"f/{chunk // CHUNK}", {
             "lo": lo, "c": [[page_name(cid), summary[cid]["en"], summary[cid]["ar"]] for cid in ids], "s": records}))
 
-    # match keys -> postings (surface id, word count)
-    postings: dict = defaultdict(list)
+    # match keys -> postings [surface id gap, word count, …]
+    postings: dict = {}
+    last: dict = {}
     keys_of_word: dict = {}
-    for sid, (_, _, _, _, _, _, tokens) in enumerate(surfaces):
+    for sid, row in enumerate(surfaces):
+        tokens = row[6]
         keys = set()
         for token in tokens:
             found = keys_of_word.get(token)
@@ -128,19 +135,24 @@ def write(handle, rows: list, emit) -> dict:
             keys.update(found)
         size = len(tokens)
         for key in keys:
-            postings[key].append((sid, size))
-    sizes = {key: len(key) + 8 + (6 * len(p) if len(p) <= INLINE else 12) for key, p in postings.items()}
+            flat = postings.get(key)
+            if flat is None:
+                postings[key] = [sid, size]
+            else:
+                flat += (sid - last[key], size)
+            last[key] = sid
+    sizes = {key: len(key) + 8 + (3 * len(p) if len(p) <= 2 * INLINE else 12) for key, p in postings.items()}
     buckets = _partition(postings, sizes)
     prefixes, external = [], 0
     for n, (prefix, members) in enumerate(sorted(buckets.items())):
         data = {}
         for key in sorted(members):
-            flat = _flat_pairs(postings[key])
-            if len(postings[key]) <= INLINE:
+            flat = postings[key]
+            if len(flat) <= 2 * INLINE:
                 data[key] = flat
             else:
                 emit(f"search/r/{external}.js", script(f"r/{external}", flat))
-                data[key] = {"n": len(postings[key]), "f": external}
+                data[key] = {"n": len(flat) // 2, "f": external}
                 external += 1
         emit(f"search/k/{n}.js", script(f"k/{n}", data))
         prefixes.append(prefix)
@@ -164,6 +176,7 @@ def write(handle, rows: list, emit) -> dict:
     languages: list = []
     definitions: dict = defaultdict(list)
     total_tokens = count = 0
+    forward_definitions: dict = defaultdict(list)
     for cid, lang, text in index.all_definitions():
         if cid not in number:
             continue
@@ -176,8 +189,11 @@ def write(handle, rows: list, emit) -> dict:
         for token in tokens:
             frequency[token] += 1
         entry = (number[cid], languages.index(lang), len(tokens), len(text))
+        record = [number[cid] % CHUNK, entry[1], entry[2], entry[3]]
         for token, tf in frequency.items():
             definitions[token].append(entry + (tf,))
+            record += (token, tf)
+        forward_definitions[number[cid] // CHUNK].append(record)
     definition_files = max(1, -(-len(definitions) // DEFINITIONS_PER_FILE))
     grouped: list = [{} for _ in range(definition_files)]
     external_definitions = 0
@@ -195,6 +211,8 @@ def write(handle, rows: list, emit) -> dict:
             external_definitions += 1
     for n, data in enumerate(grouped):
         emit(f"search/d/{n}.js", script(f"d/{n}", data))
+    for n, records in forward_definitions.items():
+        emit(f"search/df/{n}.js", script(f"df/{n}", records))
 
     emit("search/index.js", script("index", {
         "version": 1, "concepts": len(order), "surfaces": len(surfaces), "chunk": CHUNK, "bounds": bounds,
@@ -203,12 +221,3 @@ def write(handle, rows: list, emit) -> dict:
         "averageLength": total_tokens / count if count else 0.0, "languages": languages,
         "casefold": casefold_table()}))
     return {"surfaces": len(surfaces), "keys": len(postings), "key_files": len(prefixes) + external}
-
-
-def _flat_pairs(pairs: list) -> list:
-    """[(sid, size) …] as [sid gap, size, …]."""
-    flat, last = [], 0
-    for sid, size in pairs:
-        flat += [sid - last, size]
-        last = sid
-    return flat

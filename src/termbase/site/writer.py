@@ -6,7 +6,8 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -84,6 +85,7 @@ def safe_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+@lru_cache(maxsize=256)
 def language_info(tag: str) -> tuple[str, str]:
     """(name of the language in itself, text direction) of a language tag."""
     from babel import Locale, UnknownLocaleError
@@ -111,19 +113,17 @@ class Context:
     summaries: dict                     # concept id -> {"en", "ar", ...}
     sources: dict                       # source id -> model.Source
     subject_pages: dict                 # subject id -> file name
-    language_names: dict = field(default_factory=dict)
 
 
 class Links:
     """Relative hrefs from a page `root` levels below the site's top."""
 
-    def __init__(self, root: str, subjects: dict, concepts_here: bool = False):
+    def __init__(self, root: str, subjects: dict):
         self.root = root
         self.subjects = subjects
-        self.concepts_here = concepts_here
 
     def concept(self, concept_id: str) -> str:
-        return f"{page_name(concept_id)}.html" if self.concepts_here else f"{self.root}c/{page_name(concept_id)}.html"
+        return f"{self.root}c/{page_name(concept_id)}.html"
 
     def source(self, source_id: str) -> str:
         return f"{self.root}about.html#src-{source_id}"
@@ -132,6 +132,7 @@ class Links:
         return f"{self.root}subjects/{self.subjects[subject]}.html"
 
 
+@lru_cache(maxsize=1024)
 def _value(value, lang: str) -> str:
     text = value.short if isinstance(value, AdministrativeStatus) else str(value)
     return VALUES.get(lang, {}).get(text) or VALUES["en"].get(text, text)
@@ -143,7 +144,7 @@ def concept_view(concept: Concept, ctx: Context, json_href: str | None) -> Simpl
     sections = []
     for tag, section in concept.languages.items():
         primary = primary_language(tag)
-        name, direction = ctx.language_names.get(tag) or language_info(tag)
+        name, direction = language_info(tag)
         labels = LABELS.get(primary, LABELS["en"])
         words = "ar" if primary == "ar" else "en"
         preferred = section.preferred()
@@ -177,8 +178,30 @@ def concept_view(concept: Concept, ctx: Context, json_href: str | None) -> Simpl
 
 
 def concept_json(concept: Concept) -> str:
-    """What `termbase show ID --json` prints."""
-    return json.dumps(glossary_files.concept_to_dict(concept), ensure_ascii=False, indent=2, default=str) + "\n"
+    """The data `termbase show ID --json` prints (compact: the C encoder, a quarter of the bytes)."""
+    return json.dumps(glossary_files.concept_to_dict(concept), ensure_ascii=False, separators=(",", ":"),
+                      default=str) + "\n"
+
+
+def for_print(article: str, name: str) -> str:
+    """A concept page's article as print.html holds it: links from the top, headings h3/h4, no JSON link.
+    (Glossary text is escaped, so `<h1` or `href="../` only ever come from the template.)"""
+    return Markup(article.replace(f' (<a href="{name}.json">JSON</a>)', "").replace('href="../', 'href="')
+                  .replace("<h2", "<h4").replace("</h2>", "</h4>").replace("<h1", "<h3").replace("</h1>", "</h3>"))
+
+
+def page_shell(env, common: dict):
+    """`fill(title, json href, article html)`: concept.html rendered once, its placeholders filled per concept."""
+    marks = {"title": "\x00T\x00", "json": "\x00J\x00", "article": "\x00A\x00"}
+    shell = env.get_template("concept.html").render(common, root="../", page="concept", page_title=Markup(marks["title"]),
+                                                    json_href=Markup(marks["json"]), article=Markup(marks["article"]))
+    parts = re.split("(\x00[TJA]\x00)", shell)
+    assert sorted(p for p in parts if p.startswith("\x00")) == sorted(marks.values()), "a placeholder is missing"
+
+    def fill(title: str, json_href: str, article: str) -> str:
+        values = {marks["title"]: str(escape(title)), marks["json"]: str(escape(json_href)), marks["article"]: article}
+        return "".join(values.get(part, part) for part in parts)
+    return fill
 
 
 # --- templates -----------------------------------------------------------------------------
@@ -217,15 +240,11 @@ def _human_size(size: int) -> str:
     return str(size)
 
 
-class Writer:
-    """Files of the new site, written into a staging folder that replaces `out` at the end."""
+class Files:
+    """Writes files under a folder, making subfolders as needed."""
 
-    def __init__(self, out: Path):
-        self.out = out
-        self.stage = out.parent / f".{out.name}.building-{os.getpid()}"
-        if self.stage.exists():
-            shutil.rmtree(self.stage)
-        self.stage.mkdir(parents=True)
+    def __init__(self, stage: Path):
+        self.stage = Path(stage)
         self.made: set = set()
 
     def write(self, relative: str, text: str) -> None:
@@ -234,13 +253,26 @@ class Writer:
         if folder not in self.made:
             folder.mkdir(parents=True, exist_ok=True)
             self.made.add(folder)
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with open(path, "wb") as handle:
+            handle.write(text.encode("utf-8"))
 
     def copy(self, source: Path, relative: str) -> None:
         target = self.stage / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+
+
+
+class Writer(Files):
+    """Files of the new site, written into a staging folder that replaces `out` at the end."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        stage = out.parent / f".{out.name}.building-{os.getpid()}"
+        if stage.exists():
+            shutil.rmtree(stage)
+        stage.mkdir(parents=True)
+        super().__init__(stage)
 
     def commit(self) -> None:
         """Put the staged site in place of the old one (two renames; the old one is removed after)."""
@@ -294,19 +326,21 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
                   count=len(rows), summaries=summaries, sources={s.id: s for s in header.sources},
                   subject_pages=subject_pages)
     common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
+    search_job = _search_in_background(handle, writer.stage)
 
-    # one page and one JSON file per concept; the print articles kept for print.html
-    page = env.get_template("concept.html")
-    article = env.get_template("_concept.html").module.concept_article
-    in_c, in_print = Links("../", subject_pages, concepts_here=True), Links("", subject_pages)
+    # one page and one JSON file per concept; their articles kept for print.html
+    article = env.get_template("article.html")
+    shell = page_shell(env, common)
+    links = Links("../", subject_pages)
     printed: dict = {}
     for done, concept in enumerate(handle.concepts(), 1):
         name = page_name(concept.id)
         view = concept_view(concept, ctx, f"{name}.json")
-        writer.write(f"c/{name}.html", page.render(common, c=view, link=in_c, root="../", page="concept"))
+        html = article.render(c=view, link=links)
+        title = f"{view.en_title or concept.id}{' · ' + view.ar_title if view.ar_title else ''} — {ctx.title}"
+        writer.write(f"c/{name}.html", shell(title, f"{name}.json", html))
         writer.write(f"c/{name}.json", concept_json(concept))
-        view.json = None
-        printed[concept.id] = str(article(view, in_print, 3))
+        printed[concept.id] = for_print(html, name)
         if progress is not None:
             progress(done, ctx.count)
 
@@ -331,7 +365,7 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     groups: dict = {}
     for row in sorted(rows, key=lambda row: collation.english_key(row["en"] or row["id"])):
         letter = collation.english_letter(row["en"] or row["id"])
-        groups.setdefault(letter, []).append(Markup(printed.pop(row["id"])))
+        groups.setdefault(letter, []).append(printed.pop(row["id"]))
     writer.write("print.html", _render_print(env, common, groups))
 
     # about, downloads
@@ -359,8 +393,30 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     for entry in static.iterdir():
         if entry.is_file():
             writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))   # CSS, JS, SVG: text
-    search_counts = searchdata.write(handle, rows, writer.write)
+    search_counts = search_job.result() if search_job is not None else searchdata.write(handle, rows, writer.write)
     return {"concepts": ctx.count, **search_counts}
+
+
+def _search_in_background(handle, stage: Path):
+    """The search files written by a second process while this one writes the pages (a glossary
+    directory with an index on disk, more than one CPU); None: write them here afterwards."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if not handle.indexed or cpus < 2 or os.environ.get("TERMBASE_NO_WORKERS"):
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    job = pool.submit(_write_search_files, str(handle.path), str(stage))
+    pool.shutdown(wait=False)
+    return job
+
+
+def _write_search_files(source: str, stage: str) -> dict:
+    from ..api import open as open_termbase
+
+    with open_termbase(source) as handle:
+        return searchdata.write(handle, handle.summaries(), Files(Path(stage)).write)
 
 
 def _render_print(env, common: dict, groups: dict) -> str:

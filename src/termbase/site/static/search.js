@@ -508,12 +508,14 @@
     return near;
   }
 
-  async function definitionEntry(key) {
+  async function definitionEntry(key) {     // [postings or {n, f}] of a definition key, or null
     const file = await load("d/" + (crc32(key) % manifest.definitionFiles));
-    if (!Object.prototype.hasOwnProperty.call(file, key)) return null;
-    const entry = file[key];
-    return Array.isArray(entry) ? entry : load("dr/" + entry.f);
+    return Object.prototype.hasOwnProperty.call(file, key) ? file[key] : null;
   }
+  function definitionCount(entry) { return !entry ? 0 : Array.isArray(entry) ? entry.length / 5 : entry.n; }
+  async function definitionPostings(entry) { return Array.isArray(entry) ? entry : load("dr/" + entry.f); }
+
+  const settings = { fewDefinitions: 64 };   // below this many, candidates are checked in their own records
   async function definitionStage(query, limit, offer) {
     const K1 = 1.2, B = 0.75, N = manifest.definitions, AVG = manifest.averageLength;
     const phrases = [];
@@ -523,22 +525,45 @@
       phrases.push(...keys);
       perWord.push(keys);
     }
-    const postings = new Map();
-    await Promise.all([...new Set(phrases)].map(async (k) => postings.set(k, await definitionEntry(k))));
-    const rows = new Map();                   // "concept/lang" -> {cidx, D, chars, tf: Map}
-    for (const [key, flat] of postings) {
-      if (!flat) continue;
-      let cidx = 0;
-      for (let i = 0; i < flat.length; i += 5) {
-        cidx += flat[i];
-        const id = cidx * 64 + flat[i + 1];
-        let row = rows.get(id);
-        if (!row) { row = { cidx, length: flat[i + 3], chars: flat[i + 4], tf: new Map() }; rows.set(id, row); }
-        row.tf.set(key, flat[i + 2]);
+    const entries = new Map();
+    await Promise.all([...new Set(phrases)].map(async (k) => entries.set(k, await definitionEntry(k))));
+    const counts = perWord.map((keys) => keys.reduce((sum, k) => sum + definitionCount(entries.get(k)), 0));
+    const driver = counts.indexOf(Math.min(...counts));
+    if (!counts[driver]) return;
+    const rows = new Map();                   // concept * 64 + language -> {cidx, length, chars, tf}
+    if (counts[driver] <= settings.fewDefinitions) {  // the rarest word's definitions, read whole
+      const wanted = new Set();
+      for (const k of perWord[driver]) {
+        const entry = entries.get(k);
+        if (!entry) continue;
+        const flat = await definitionPostings(entry);
+        for (let i = 0, cidx = 0; i < flat.length; i += 5) { cidx += flat[i]; wanted.add(cidx * 64 + flat[i + 1]); }
       }
+      const chunks = new Set([...wanted].map((id) => Math.floor(Math.floor(id / 64) / manifest.chunk)));
+      await Promise.all([...chunks].map(async (chunk) => {
+        for (const record of await load("df/" + chunk)) {
+          const cidx = chunk * manifest.chunk + record[0];
+          if (!wanted.has(cidx * 64 + record[1])) continue;
+          const tf = new Map();
+          for (let i = 4; i < record.length; i += 2) tf.set(record[i], record[i + 1]);
+          rows.set(cidx * 64 + record[1], { cidx, length: record[2], chars: record[3], tf });
+        }
+      }));
+    } else {                                  // every phrase's postings
+      await Promise.all([...entries].map(async ([key, entry]) => {
+        if (!entry) return;
+        const flat = await definitionPostings(entry);
+        for (let i = 0, cidx = 0; i < flat.length; i += 5) {
+          cidx += flat[i];
+          const id = cidx * 64 + flat[i + 1];
+          let row = rows.get(id);
+          if (!row) { row = { cidx, length: flat[i + 3], chars: flat[i + 4], tf: new Map() }; rows.set(id, row); }
+          row.tf.set(key, flat[i + 2]);
+        }
+      }));
     }
-    const idf = phrases.map((k) => {
-      const n = postings.get(k) ? postings.get(k).length / 5 : 0;
+    const idf = phrases.map((k) => {          // as SQLite FTS5's bm25()
+      const n = definitionCount(entries.get(k));
       const v = Math.log((N - n + 0.5) / (n + 0.5));
       return v <= 0.0 ? 1e-6 : v;
     });
@@ -654,7 +679,7 @@
   }
 
   window.TermbaseSearch = {
-    put, search, ready,
+    put, search, ready, settings,
     analysis: { words, normalizeWord, tokenKey, tokenKeys, acceptedForms, stripClitics, fold, classify, Query, pyRound },
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

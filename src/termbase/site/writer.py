@@ -113,6 +113,8 @@ class Context:
     summaries: dict                     # concept id -> {"en", "ar", ...}
     sources: dict                       # source id -> model.Source
     subject_pages: dict                 # subject id -> file name
+    header: object = None               # the model.Termbase header
+    rows: list = None                   # the concept summaries, in file order
 
 
 class Links:
@@ -253,8 +255,13 @@ class Files:
         if folder not in self.made:
             folder.mkdir(parents=True, exist_ok=True)
             self.made.add(folder)
-        with open(path, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+        data = memoryview(text.encode("utf-8"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
 
     def copy(self, source: Path, relative: str) -> None:
         target = self.stage / relative
@@ -308,47 +315,78 @@ def build(handle, out, exports=None, progress=None) -> dict:
     return counts
 
 
-def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
-    from importlib import resources
-
-    env = environment()
+def context(handle) -> Context:
+    """What every page shares, from the open termbase's header and concept summaries."""
     header = handle.header
     rows = handle.summaries()
-    summaries = {row["id"]: row for row in rows}
-    subject_names: set = set()
     subject_ids = list(header.subject_fields)
     for row in rows:
         for subject in row["subject_fields"]:
             if subject not in header.subject_fields and subject not in subject_ids:
                 subject_ids.append(subject)
-    subject_pages = {subject: slug_name(subject, subject_names) for subject in subject_ids}
-    ctx = Context(title=header.title or "Termbase", description=header.description, languages=list(header.languages),
-                  count=len(rows), summaries=summaries, sources={s.id: s for s in header.sources},
-                  subject_pages=subject_pages)
-    common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
-    search_job = _search_in_background(handle, writer.stage)
+    taken: set = set()
+    return Context(title=header.title or "Termbase", description=header.description, languages=list(header.languages),
+                   count=len(rows), summaries={row["id"]: row for row in rows}, sources={s.id: s for s in header.sources},
+                   subject_pages={subject: slug_name(subject, taken) for subject in subject_ids},
+                   header=header, rows=rows)
 
-    # one page and one JSON file per concept; their articles kept for print.html
+
+def concept_pages(handle, ctx: Context, files: Files, part: int = 0, parts: int = 1, progress=None) -> dict:
+    """Write c/<page>.html and c/<page>.json of every `parts`-th concept from the `part`-th, and
+    each one's print.html article into the file .print-<part>; returns {id: (part, offset, size)}."""
+    env = environment()
+    common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
     article = env.get_template("article.html")
     shell = page_shell(env, common)
-    links = Links("../", subject_pages)
-    printed: dict = {}
-    for done, concept in enumerate(handle.concepts(), 1):
-        name = page_name(concept.id)
-        view = concept_view(concept, ctx, f"{name}.json")
-        html = article.render(c=view, link=links)
-        title = f"{view.en_title or concept.id}{' · ' + view.ar_title if view.ar_title else ''} — {ctx.title}"
-        writer.write(f"c/{name}.html", shell(title, f"{name}.json", html))
-        writer.write(f"c/{name}.json", concept_json(concept))
-        printed[concept.id] = for_print(html, name)
-        if progress is not None:
-            progress(done, ctx.count)
+    links = Links("../", ctx.subject_pages)
+    kept, offset = {}, 0
+    with open(files.stage / f".print-{part}", "wb") as printed:
+        for done, concept in enumerate(handle.index.concepts(part, parts) if parts > 1 else handle.concepts(), 1):
+            name = page_name(concept.id)
+            view = concept_view(concept, ctx, f"{name}.json")
+            html = article.render(c=view, link=links)
+            title = f"{view.en_title or concept.id}{' · ' + view.ar_title if view.ar_title else ''} — {ctx.title}"
+            files.write(f"c/{name}.html", shell(title, f"{name}.json", html))
+            files.write(f"c/{name}.json", concept_json(concept))
+            data = for_print(html, name).encode("utf-8")
+            printed.write(data)
+            kept[concept.id] = (part, offset, len(data))
+            offset += len(data)
+            if progress is not None:
+                progress(done * parts, ctx.count)
+    return kept
+
+
+def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
+    from importlib import resources
+
+    env = environment()
+    ctx = context(handle)
+    header, rows, subject_pages = ctx.header, ctx.rows, ctx.subject_pages
+    common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
+
+    # the concept pages (their print articles set aside) and the search files: with more than one
+    # CPU and an index on disk, two more processes share the work (spawned: nothing inherited)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if handle.indexed and cpus > 1 and not os.environ.get("TERMBASE_NO_WORKERS"):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            search_job = pool.submit(_write_search_files, str(handle.path), str(writer.stage), rows)
+            pages_job = pool.submit(_write_concept_pages, str(handle.path), str(writer.stage), ctx, 1, 2)
+            printed = concept_pages(handle, ctx, writer, 0, 2, progress)
+            printed.update(pages_job.result())
+            search_counts = search_job.result()
+    else:
+        printed = concept_pages(handle, ctx, writer, progress=progress)
+        search_counts = searchdata.write(handle, rows, writer.write)
 
     # browse: A–Z in English and in Arabic, subject fields
     en_letters = _browse(env, writer, common, rows, "en", ctx)
     ar_letters = _browse(env, writer, common, rows, "ar", ctx)
     subjects = []
-    for subject in subject_ids:
+    for subject in subject_pages:
         members = [row for row in rows if subject in row["subject_fields"]]
         members.sort(key=lambda row: collation.english_key(row["en"] or row["id"]))
         href = f"subjects/{subject_pages[subject]}.html"
@@ -362,10 +400,16 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
         ar_letters=ar_letters, subjects=subjects))
 
     # print.html: every concept, A–Z by English term
+    parts = {}
+    for part in sorted({where[0] for where in printed.values()}):
+        with open(writer.stage / f".print-{part}", "rb") as handle_:
+            parts[part] = handle_.read()
+        os.unlink(writer.stage / f".print-{part}")
     groups: dict = {}
     for row in sorted(rows, key=lambda row: collation.english_key(row["en"] or row["id"])):
+        part, offset, size = printed.pop(row["id"])
         letter = collation.english_letter(row["en"] or row["id"])
-        groups.setdefault(letter, []).append(printed.pop(row["id"]))
+        groups.setdefault(letter, []).append(Markup(parts[part][offset:offset + size].decode("utf-8")))
     writer.write("print.html", _render_print(env, common, groups))
 
     # about, downloads
@@ -393,30 +437,21 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     for entry in static.iterdir():
         if entry.is_file():
             writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))   # CSS, JS, SVG: text
-    search_counts = search_job.result() if search_job is not None else searchdata.write(handle, rows, writer.write)
     return {"concepts": ctx.count, **search_counts}
 
 
-def _search_in_background(handle, stage: Path):
-    """The search files written by a second process while this one writes the pages (a glossary
-    directory with an index on disk, more than one CPU); None: write them here afterwards."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if not handle.indexed or cpus < 2 or os.environ.get("TERMBASE_NO_WORKERS"):
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    job = pool.submit(_write_search_files, str(handle.path), str(stage))
-    pool.shutdown(wait=False)
-    return job
-
-
-def _write_search_files(source: str, stage: str) -> dict:
+def _write_concept_pages(source: str, stage: str, ctx: Context, part: int, parts: int) -> dict:
     from ..api import open as open_termbase
 
     with open_termbase(source) as handle:
-        return searchdata.write(handle, handle.summaries(), Files(Path(stage)).write)
+        return concept_pages(handle, ctx, Files(Path(stage)), part, parts)
+
+
+def _write_search_files(source: str, stage: str, rows: list) -> dict:
+    from ..api import open as open_termbase
+
+    with open_termbase(source) as handle:
+        return searchdata.write(handle, rows, Files(Path(stage)).write)
 
 
 def _render_print(env, common: dict, groups: dict) -> str:

@@ -533,9 +533,11 @@ class Index:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM concepts").fetchone()[0]
 
-    def concepts(self):
-        """Every concept in file order, streamed."""
-        for payload, checksum in self.db.execute("SELECT data, checksum FROM concepts ORDER BY file"):
+    def concepts(self, part: int = 0, parts: int = 1):
+        """Every concept in file order, streamed (or every `parts`-th, from the `part`-th: one
+        process's share when several write concepts out)."""
+        query = "SELECT data, checksum FROM concepts " + ("WHERE n % ? = ? " if parts > 1 else "") + "ORDER BY file"
+        for payload, checksum in self.db.execute(query, (parts, part) if parts > 1 else ()):
             yield self._concept(payload, checksum)
 
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:

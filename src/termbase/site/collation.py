@@ -11,7 +11,9 @@ English sorts case-, accent- and punctuation-insensitively, under A–Z or `#`.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 # Primary groups in ICU `ar` order (each group one primary weight; order inside = secondary).
 AR_GROUPS = ["ءأؤإئا", "آ", "ٱ", "ب", "پ", "تة", "ث", "ج", "چ", "ح", "خ", "د", "ذ", "ر", "ز", "ژ", "س",
@@ -39,16 +41,21 @@ def _unarticled(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 18)
 def arabic_key(text: str) -> tuple:
     """Sort key of an Arabic term: ICU `ar` primary order, article aside, then the rest."""
     bare = unicodedata.normalize("NFC", _unarticled(text.strip()))
     return bare.translate(_PRIMARY_TABLE), bare, text
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")     # \W: not str.isalnum(), so combining accents too
+
+
+@lru_cache(maxsize=1 << 18)
 def english_key(text: str) -> tuple:
     """Sort key of an English term: letters and digits only, case and accents aside."""
     bare = unicodedata.normalize("NFKD", text.strip()).casefold()
-    return "".join(ch for ch in bare if ch.isalnum() and not unicodedata.combining(ch)), bare, text
+    return _NOT_LETTER_OR_DIGIT.sub("", bare), bare, text
 
 
 def arabic_letter(text: str) -> str:

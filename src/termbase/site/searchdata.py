@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 from .. import search
+from ..matcher import token_key
 
 CHUNK = 64               # concepts per forward file
 INLINE = 256             # postings kept inside a key bucket; longer lists get a file of their own
@@ -173,41 +174,44 @@ def write(handle, rows: list, emit) -> dict:
         emit(f"search/v/{length}.js", script(f"v/{length}", sorted(keys)))
 
     # definitions: BM25 as SQLite FTS5 computes it (k1 1.2, b 0.75)
-    languages: list = []
-    definitions: dict = defaultdict(list)
+    rows_by_concept = sorted(((number[cid], lang, text) for cid, lang, text in index.all_definitions() if cid in number),
+                             key=lambda row: row[0])
+    languages: list = list(dict.fromkeys(lang for _, lang, _ in rows_by_concept))
+    language_of = {lang: position for position, lang in enumerate(languages)}
+    postings: dict = {}                  # key -> [concept gap, language, frequency, length, characters, …]
+    previous: dict = {}
+    keys_of: dict = {}                   # word -> its FTS tokens (what search.text_keys makes of it)
     total_tokens = count = 0
     forward_definitions: dict = defaultdict(list)
-    for cid, lang, text in index.all_definitions():
-        if cid not in number:
-            continue
-        if lang not in languages:
-            languages.append(lang)
-        tokens = search.text_keys(text).split()
+    for cidx, lang, text in rows_by_concept:
+        tokens = []
+        for word in search.words(text):
+            found = keys_of.get(word)
+            if found is None:
+                found = keys_of[word] = search.fts_word(token_key(word)).split()
+            tokens += found
         count += 1
         total_tokens += len(tokens)
-        frequency: dict = defaultdict(int)
-        for token in tokens:
-            frequency[token] += 1
-        entry = (number[cid], languages.index(lang), len(tokens), len(text))
-        record = [number[cid] % CHUNK, entry[1], entry[2], entry[3]]
-        for token, tf in frequency.items():
-            definitions[token].append(entry + (tf,))
+        language, length, chars = language_of[lang], len(tokens), len(text)
+        record = [cidx % CHUNK, language, length, chars]
+        for token, tf in Counter(tokens).items():
+            flat = postings.get(token)
+            if flat is None:
+                postings[token] = [cidx, language, tf, length, chars]
+            else:
+                flat += (cidx - previous[token], language, tf, length, chars)
+            previous[token] = cidx
             record += (token, tf)
-        forward_definitions[number[cid] // CHUNK].append(record)
-    definition_files = max(1, -(-len(definitions) // DEFINITIONS_PER_FILE))
+        forward_definitions[cidx // CHUNK].append(record)
+    definition_files = max(1, -(-len(postings) // DEFINITIONS_PER_FILE))
     grouped: list = [{} for _ in range(definition_files)]
     external_definitions = 0
-    for key, entries in definitions.items():
-        entries.sort()
-        flat, last = [], 0
-        for cidx, lang, length, chars, tf in entries:
-            flat += [cidx - last, lang, tf, length, chars]
-            last = cidx
-        if len(entries) <= INLINE:
+    for key, flat in postings.items():
+        if len(flat) <= 5 * INLINE:
             grouped[crc(key) % definition_files][key] = flat
         else:
             emit(f"search/dr/{external_definitions}.js", script(f"dr/{external_definitions}", flat))
-            grouped[crc(key) % definition_files][key] = {"n": len(entries), "f": external_definitions}
+            grouped[crc(key) % definition_files][key] = {"n": len(flat) // 5, "f": external_definitions}
             external_definitions += 1
     for n, data in enumerate(grouped):
         emit(f"search/d/{n}.js", script(f"d/{n}", data))

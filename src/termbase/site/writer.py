@@ -390,9 +390,9 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
         members = [row for row in rows if subject in row["subject_fields"]]
         members.sort(key=lambda row: collation.english_key(row["en"] or row["id"]))
         href = f"subjects/{subject_pages[subject]}.html"
-        writer.write(href, env.get_template("listing.html").render(
-            common, root="../", page="subject", lang="en", heading=f"Subject field: {subject}", letters=[],
-            letters_label="", pages=[], pages_label="", page_number=1, entries=members, current=""))
+        _listing(env.get_template("listing.html"), writer, f"subjects/{subject_pages[subject]}", members, common,
+                 page="subject", lang="en", heading=f"Subject field: {subject}", letters=[], letters_label="",
+                 pages_label="Pages", current="")
         subjects.append(SimpleNamespace(id=subject, href=href, count=len(members),
                                         description=header.subject_fields.get(subject, "")))
     writer.write("index.html", env.get_template("index.html").render(
@@ -479,19 +479,23 @@ def _browse(env, writer: Writer, common: dict, rows: list, lang: str, ctx: Conte
     letters = [(letter, f"browse/{file_of[letter]}.html", len(grouped[letter])) for letter in present]
     template = env.get_template("listing.html")
     heading_of = (lambda letter: f"المصطلحات العربية: {letter}") if lang == "ar" else (lambda letter: f"English terms: {letter}")
+    here = [(l, f"{file_of[l]}.html", n) for l, _, n in letters]
     for letter in present:
         entries = sorted(grouped[letter], key=lambda row: key_of(row[lang]))
-        chunks = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
-        names = [file_of[letter] + ("" if n == 1 else f"-{n}") for n in range(1, len(chunks) + 1)]
-        pages = [(n, f"{name}.html") for n, name in enumerate(names, 1)]
-        here = [(l, f"{file_of[l]}.html", n) for l, _, n in letters]
-        for number, (name, chunk) in enumerate(zip(names, chunks), 1):
-            writer.write(f"browse/{name}.html", template.render(
-                common, root="../", page="browse", lang=lang, heading=heading_of(letter), letters=here,
-                letters_label="الحروف" if lang == "ar" else "Letters", pages=pages,
-                pages_label="الصفحات" if lang == "ar" else "Pages", page_number=number, entries=chunk,
-                current=letter))
+        _listing(template, writer, f"browse/{file_of[letter]}", entries, common, page="browse", lang=lang,
+                 heading=heading_of(letter), letters=here, letters_label="الحروف" if lang == "ar" else "Letters",
+                 pages_label="الصفحات" if lang == "ar" else "Pages", current=letter)
     return letters
+
+
+def _listing(template, writer: Writer, name: str, entries: list, common: dict, **values) -> None:
+    """A list of concepts as name.html, name-2.html … of PAGE_SIZE entries each."""
+    chunks = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
+    names = [name + ("" if n == 1 else f"-{n}") for n in range(1, len(chunks) + 1)]
+    pages = [(n, f"{page.rsplit('/', 1)[-1]}.html") for n, page in enumerate(names, 1)]
+    for number, (page, chunk) in enumerate(zip(names, chunks), 1):
+        writer.write(f"{page}.html", template.render(common, root="../", pages=pages, page_number=number,
+                                                     entries=chunk, **values))
 
 
 def serve(folder, port: int = 8000, ready=None) -> None:

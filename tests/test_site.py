@@ -292,3 +292,17 @@ def test_no_character_past_the_casefold_scan_has_a_case():
 
     assert all(chr(c).casefold() == chr(c).lower() == chr(c) for c in range(searchdata.CASED_END, 0x110000))
     assert searchdata.casefold_table()["ß"] == "ss" and searchdata.casefold_table()["ς"] == "σ"
+
+
+def test_worker_processes_write_the_same_site(tmp_path, monkeypatch, glossary_copy):
+    """With a CPU to spare, three processes share the build; the site is byte for byte the same."""
+    handle = open_termbase(glossary_copy)
+    monkeypatch.delenv("TERMBASE_NO_WORKERS", raising=False)
+    monkeypatch.setattr(writer, "_spare_cpu", lambda: True)
+    writer.build(handle, tmp_path / "shared", ROOT / "exports")
+    monkeypatch.setattr(writer, "_spare_cpu", lambda: False)
+    writer.build(handle, tmp_path / "alone", ROOT / "exports")
+    shared = {p.relative_to(tmp_path / "shared"): p.read_bytes() for p in (tmp_path / "shared").rglob("*") if p.is_file()}
+    alone = {p.relative_to(tmp_path / "alone"): p.read_bytes() for p in (tmp_path / "alone").rglob("*") if p.is_file()}
+    assert len(shared) > 250 and shared.keys() == alone.keys()
+    assert [name for name in shared if shared[name] != alone[name]] == []

@@ -365,10 +365,9 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     header, rows, subject_pages = ctx.header, ctx.rows, ctx.subject_pages
     common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
 
-    # the concept pages (their print articles set aside) and the search files: with more than one
-    # CPU and an index on disk, two more processes share the work (spawned: nothing inherited)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if handle.indexed and cpus > 1 and not os.environ.get("TERMBASE_NO_WORKERS"):
+    # the concept pages (their print articles set aside) and the search files: with an index on
+    # disk and a CPU to spare, two more processes share the work (spawned: nothing inherited)
+    if handle.indexed and _spare_cpu() and not os.environ.get("TERMBASE_NO_WORKERS"):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -438,6 +437,17 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
         if entry.is_file():
             writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))   # CSS, JS, SVG: text
     return {"concepts": ctx.count, **search_counts}
+
+
+def _spare_cpu() -> bool:
+    """Whether a CPU stands idle (more CPUs than the load average and this process need): on a
+    busy machine, worker processes only add their start-up to the same CPU time."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return cpus - load >= 2.0
 
 
 def _write_concept_pages(source: str, stage: str, ctx: Context, part: int, parts: int) -> dict:

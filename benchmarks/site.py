@@ -37,6 +37,7 @@ BIN = Path(sys.executable).parent
 FIRST_RESULT = """
 const [text, done] = [arguments[0], arguments[arguments.length - 1]];
 const box = document.getElementById('q'), list = document.getElementById('results');
+performance.setResourceTimingBufferSize(1000000);
 const before = performance.getEntriesByType('resource').length;
 let t0;
 const seen = () => list.querySelector('a[href]');

@@ -140,6 +140,16 @@ def _value(value, lang: str) -> str:
     return VALUES.get(lang, {}).get(text) or VALUES["en"].get(text, text)
 
 
+@lru_cache(maxsize=4096)
+def _properties(primary: str, *values) -> Markup:
+    """A term's type, status and grammar as <div><dt>…</dt><dd>…</dd></div> items (few combinations: cached)."""
+    labels = LABELS.get(primary, LABELS["en"])
+    words = "ar" if primary == "ar" else "en"
+    keys = ("type", "status", "part_of_speech", "gender", "number", "geographical_usage")
+    return Markup("").join(Markup("<div><dt>{}</dt><dd><bdi>{}</bdi></dd></div>").format(labels[key], _value(value, words))
+                           for key, value in zip(keys, values) if value)
+
+
 def concept_view(concept: Concept, ctx: Context, json_href: str | None) -> SimpleNamespace:
     """Everything a concept's article shows, ready for the template."""
     summary = ctx.summaries.get(concept.id, {})
@@ -153,9 +163,8 @@ def concept_view(concept: Concept, ctx: Context, json_href: str | None) -> Simpl
         preferred_index = section.terms.index(preferred) if preferred is not None else 0
         terms = []
         for term in section.terms:
-            props = [(labels[key], _value(value, words)) for key, value in (
-                ("type", term.type), ("status", term.status), ("part_of_speech", term.part_of_speech),
-                ("gender", term.gender), ("number", term.number), ("geographical_usage", term.geographical_usage)) if value]
+            props = _properties(primary, term.type, term.status, term.part_of_speech, term.gender, term.number,
+                                term.geographical_usage)
             source = ctx.sources.get(term.context_source)
             terms.append(SimpleNamespace(
                 text=term.text, vocalized=term.vocalized, deprecated=term.status in STRUCK,
@@ -447,7 +456,7 @@ def _spare_cpu() -> bool:
         load = os.getloadavg()[0]
     except OSError:
         load = 0.0
-    return cpus - load >= 2.0
+    return cpus - load >= 1.5
 
 
 def _write_concept_pages(source: str, stage: str, ctx: Context, part: int, parts: int) -> dict:

@@ -586,6 +586,9 @@
 
   // --- 6. The combobox on index.html ---------------------------------------------------------
 
+  const WHY = { exact: "the term itself", normalized: "the same term, normalized", words: "every word in the term",
+                prefix: "words the term's words begin with", fuzzy: "a similar spelling", definition: "found in the definition" };
+
   function start() {
     const input = document.getElementById("q");
     const list = document.getElementById("results");
@@ -655,7 +658,7 @@
         arabic.textContent = ar;
         const why = document.createElement("span");
         why.className = "why";
-        why.textContent = hit.rank;
+        why.textContent = WHY[hit.rank];
         a.append(english, arabic, why);
       }
       list.dataset.query = text;

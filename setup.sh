@@ -20,6 +20,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
+  command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
   python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || missing+=(python3-dev)
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -2,8 +2,9 @@
 """Time and peak memory of format conversions, beside the raw libraries and peer tools.
 
 Usage:  .venv/bin/python benchmarks/formats.py [N ...] [SECTION-PREFIX ...] [--repeat=R]
-        (default sizes 10000 100000; e.g. `formats.py 100k TBX` runs only the TBX section;
-        --repeat=3 runs each case three times and reports the best and the worst wall time)
+        (default sizes 10000 100000; e.g. `formats.py 100k TBX` runs only the TBX section,
+        `formats.py 100k reading` only XLSX reading; --repeat=3 runs each case three times and
+        reports the best and the worst wall time)
 
 For each size it generates N realistic en+ar concepts (terms, definitions, contexts, sources;
 about 1.7 KB of TBX each) as a TBX v3 file in a temp dir, then runs every case below as its own
@@ -13,6 +14,13 @@ peer tool; ratios are ours / theirs (best wall times; CPU time, less disturbed b
 the machine, is shown beside). A floor writes the same content as our export (checked after the
 run where `same` is set), so the ratio is the price of our model and checks, not of extra data.
 Add a section by appending to SECTIONS.
+
+The XLSX reading section reads two workbooks made from `benchmarks/glossary.py`'s `synthetic(n)`
+(four terms per concept, en+ar): the Terms workbook (`xlsx.write`) and the review workbook
+(`review.export_review`), beside python-calamine and openpyxl read-only reading every row of
+the same file, lxml parsing the same sheets without converting anything (the floor of our
+reader's design), and the candidate not taken (calamine's values plus an lxml pass for formulas
+and merged ranges, which calamine does not give).
 """
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +74,20 @@ def synthetic_concepts(n: int, seed: int = 7):
                     Term(ar_term, status=AdministrativeStatus.PREFERRED, part_of_speech=PartOfSpeech.NOUN,
                          gender=Gender.FEMININE, context=words(AR_WORDS, 9) + ".",
                          context_source="003_c984302149a11a87")])})
+
+
+def make_workbooks(n: int, directory: Path) -> None:
+    """terms.xlsx (our XLSX export) and review.xlsx (`termbase review export`) of glossary.synthetic(n)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from glossary import synthetic
+    from termbase.formats import xlsx
+    from termbase.review import export_review
+
+    termbase = synthetic(n)
+    with open(directory / "terms.xlsx", "wb") as handle:
+        xlsx.write(termbase, handle)
+    with open(directory / "review.xlsx", "wb") as handle:
+        export_review(termbase, handle)
 
 
 def make_inputs(n: int, directory: Path) -> dict[str, Path]:
@@ -144,6 +166,9 @@ class Section:
     targets: list
     # (kind, our output, the floor's output): check that the floor wrote what we wrote (see SAME)
     same: tuple | None = None
+    inputs: str = "tbx"              # tbx: big.tbx and its v2 copy; workbooks: terms.xlsx and review.xlsx
+    # (label, MiB, from size): the case's peak RSS must be <= MiB at sizes >= from size
+    memory_limits: list = field(default_factory=list)
 
 
 SECTIONS = [
@@ -300,8 +325,16 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 
 READ_XLSX_OURS = r'''
 import sys
-from termbase import formats
-print(len(formats.read_file(sys.argv[1], "xlsx")))
+from termbase.formats import xlsx
+print(len(xlsx.read(sys.argv[1])))
+'''
+
+READ_REVIEW_OURS = r'''
+import sys
+from termbase.review import read_review
+review = read_review(sys.argv[1], ["en", "ar"])
+assert not review.errors, review.errors[:3]
+print(len(review.rows))
 '''
 
 READ_XLSX_OPENPYXL = r'''
@@ -316,6 +349,57 @@ import sys
 from python_calamine import CalamineWorkbook
 wb = CalamineWorkbook.from_path(sys.argv[1])
 print(sum(len(wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names))
+'''
+
+# Candidate (a), not taken: calamine for the values, plus the pass over each sheet's XML that it
+# would need for what calamine does not give (formula cells, merged ranges). No conversion and
+# no model: a lower bound of that design.
+READ_XLSX_CANDIDATE_A = r'''
+import sys, zipfile
+from lxml import etree
+from python_calamine import CalamineWorkbook
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+wb = CalamineWorkbook.from_path(sys.argv[1])
+rows = sum(1 for name in wb.sheet_names for _ in wb.get_sheet_by_name(name).iter_rows())
+found = 0
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for part in [n for n in archive.namelist() if n.startswith("xl/worksheets/")]:
+        with archive.open(part) as stream:
+            for _, e in etree.iterparse(stream, events=("end",), tag=(NS + "row", NS + "f", NS + "mergeCell"),
+                                        resolve_entities=False, no_network=True, huge_tree=False):
+                if e.tag == NS + "row":
+                    e.clear()
+                    while e.getprevious() is not None:
+                        del e.getparent()[0]
+                else:
+                    found += 1
+print(rows, found)
+'''
+
+# What libxml2 alone costs: lxml iterparse of every sheet, each <row> dropped unread.
+READ_XLSX_LXML = r'''
+import sys, zipfile
+from lxml import etree
+ROW = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+rows = 0
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for part in [n for n in archive.namelist() if n.startswith("xl/worksheets/")]:
+        with archive.open(part) as stream:
+            for _, e in etree.iterparse(stream, events=("end",), tag=ROW, resolve_entities=False, no_network=True,
+                                        huge_tree=False):
+                rows += 1
+                e.clear()
+                while e.getprevious() is not None:
+                    del e.getparent()[0]
+print(rows)
+'''
+
+# The memory floor of the result: the same termbase built in memory, without reading anything.
+MODEL_ONLY = r'''
+import sys
+sys.path.insert(0, sys.argv[2])
+from glossary import synthetic
+print(len(synthetic(int(sys.argv[1]))))
 '''
 
 
@@ -352,11 +436,27 @@ def optional_sections() -> list:
             Case("floor: iterparse -> openpyxl write-only", [PYTHON, "-c", FLOOR_XLSX_WRITE, "{in}", "{out}.xlsx"], "floor"),
         ], [("termbase export (CLI)", "floor: iterparse -> openpyxl write-only", 1.3, None, 0)],
             same=("xlsx", "{xlsx}", "{out}.xlsx")))
-        sections.append(Section("reading XLSX (the file written above by termbase)", [
-            Case("termbase formats.read_file", [PYTHON, "-c", READ_XLSX_OURS, "{xlsx}"]),
-            Case("openpyxl read-only, all rows", [PYTHON, "-c", READ_XLSX_OPENPYXL, "{xlsx}"], "floor"),
-            Case("python-calamine, all sheets", [PYTHON, "-c", READ_XLSX_CALAMINE, "{xlsx}"], "peer"),
-        ], [("termbase formats.read_file", "openpyxl read-only, all rows", 1.3, None, 0)]))
+        terms, review = "termbase xlsx.read, Terms workbook", "termbase read_review, review workbook"
+        calamine_terms, calamine_review = "python-calamine, every row (Terms workbook)", "python-calamine, every row (review workbook)"
+        openpyxl_terms, openpyxl_review = "openpyxl read-only, every row (Terms workbook)", "openpyxl read-only, every row (review workbook)"
+        sections.append(Section("reading XLSX workbooks made from glossary.synthetic(n)", [
+            Case(terms, [PYTHON, "-c", READ_XLSX_OURS, "{terms}"]),
+            Case(calamine_terms, [PYTHON, "-c", READ_XLSX_CALAMINE, "{terms}"], "peer"),
+            Case(openpyxl_terms, [PYTHON, "-c", READ_XLSX_OPENPYXL, "{terms}"], "floor"),
+            Case("candidate (a): calamine values + lxml <f>/<mergeCell> pass (Terms)",
+                 [PYTHON, "-c", READ_XLSX_CANDIDATE_A, "{terms}"], "peer"),
+            Case("floor: lxml iterparse of every sheet's rows, nothing converted (Terms)",
+                 [PYTHON, "-c", READ_XLSX_LXML, "{terms}"], "floor"),
+            Case(review, [PYTHON, "-c", READ_REVIEW_OURS, "{review}"]),
+            Case(calamine_review, [PYTHON, "-c", READ_XLSX_CALAMINE, "{review}"], "peer"),
+            Case(openpyxl_review, [PYTHON, "-c", READ_XLSX_OPENPYXL, "{review}"], "floor"),
+            Case("floor: lxml iterparse of every sheet's rows, nothing converted (review)",
+                 [PYTHON, "-c", READ_XLSX_LXML, "{review}"], "floor"),
+            Case("model only: glossary.synthetic(n) built in memory", [PYTHON, "-c", MODEL_ONLY, "{n}", str(ROOT / "benchmarks")],
+                 "floor"),
+        ], [(terms, calamine_terms, 2.0, None, 0), (terms, openpyxl_terms, None, None, 0),
+            (review, calamine_review, 2.0, None, 0), (review, openpyxl_review, None, None, 0)],
+            inputs="workbooks", memory_limits=[(terms, 250, 100_000), (review, 250, 100_000)]))
     if (formats_dir / "po.py").exists():
         sections.append(Section("TBX v3 -> PO (export --format po)", [
             Case("termbase export (CLI)", TERMBASE + ["export", "-g", "{in}", "--format", "po", "-o", "{po}"]),
@@ -393,19 +493,27 @@ def run(n: int, only: list | None = None, repeat: int = 1) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     with tempfile.TemporaryDirectory(prefix="termbase-bench-") as tmp:
         tmp = Path(tmp)
-        started = time.perf_counter()
+        sections = [s for s in SECTIONS + optional_sections()
+                    if not only or any(s.title.lower().startswith(word.lower()) for word in only)]
+        print(f"\n=== {n:,} concepts")
         # Helpers run as their own processes: on Linux a child's peak RSS starts from this
         # process's size at fork, so this one must stay small (no termbase, lxml or data here).
-        subprocess.run([PYTHON, __file__, "--make", str(n), str(tmp)], env=env, check=True)
-        paths = {"tbx": tmp / "big.tbx", "tbx2": tmp / "big-v2.tbx"}
-        size = paths["tbx"].stat().st_size
-        print(f"\n=== {n:,} concepts: big.tbx {size / 1e6:.1f} MB ({size / n:.0f} bytes/concept), "
-              f"v2 copy {paths['tbx2'].stat().st_size / 1e6:.1f} MB; generated in {time.perf_counter() - started:.1f} s")
-        values = {"in": str(paths["tbx"]), "in2": str(paths["tbx2"]), "xlsx": str(tmp / "export.xlsx"),
-                  "po": str(tmp / "export.po")}
-        for index, section in enumerate(SECTIONS + optional_sections()):
-            if only and not any(section.title.lower().startswith(word.lower()) for word in only):
-                continue
+        if any(s.inputs == "tbx" for s in sections):
+            started = time.perf_counter()
+            subprocess.run([PYTHON, __file__, "--make", str(n), str(tmp)], env=env, check=True)
+            size = (tmp / "big.tbx").stat().st_size
+            print(f"big.tbx {size / 1e6:.1f} MB ({size / n:.0f} bytes/concept), v2 copy "
+                  f"{(tmp / 'big-v2.tbx').stat().st_size / 1e6:.1f} MB; generated in {time.perf_counter() - started:.1f} s")
+        if any(s.inputs == "workbooks" for s in sections):
+            started = time.perf_counter()
+            subprocess.run([PYTHON, __file__, "--make-workbooks", str(n), str(tmp)], env=env, check=True)
+            sizes = ", ".join(f"{name} {(tmp / name).stat().st_size / 1e6:.1f} MB (sheets unpacked: "
+                              f"{unpacked(tmp / name) / 1e6:.0f} MB)" for name in ("terms.xlsx", "review.xlsx"))
+            print(f"{sizes}; generated in {time.perf_counter() - started:.1f} s")
+        values = {"in": str(tmp / "big.tbx"), "in2": str(tmp / "big-v2.tbx"), "xlsx": str(tmp / "export.xlsx"),
+                  "po": str(tmp / "export.po"), "terms": str(tmp / "terms.xlsx"), "review": str(tmp / "review.xlsx"),
+                  "n": str(n)}
+        for index, section in enumerate(sections):
             print(f"\n-- {section.title}")
             out = str(tmp / f"out-{index}")
             results = {}
@@ -417,7 +525,7 @@ def run(n: int, only: list | None = None, repeat: int = 1) -> None:
                 results[case.label] = (best[0], min(r[1] for r in runs), max(r[2] for r in runs), failed is not None)
                 spread = f" (worst {max(r[0] for r in runs):.2f} s)" if repeat > 1 else ""
                 flag = "" if failed is None else f"   FAILED (exit {failed[3]}): {failed[4]}"
-                print(f"   {case.label:<55} {best[0]:8.2f} s{spread} cpu {results[case.label][1]:6.2f} s "
+                print(f"   {case.label:<72} {best[0]:8.2f} s{spread} cpu {results[case.label][1]:6.2f} s "
                       f"{results[case.label][2]:8.1f} MiB{flag}")
             if section.same and all(not r[3] for r in results.values()):
                 kind, ours, theirs = section.same
@@ -430,17 +538,37 @@ def run(n: int, only: list | None = None, repeat: int = 1) -> None:
                 time_ratio = results[ours][0] / results[other][0]
                 cpu_ratio = results[ours][1] / results[other][1]
                 memory_ratio = results[ours][2] / results[other][2]
+                if time_target is None and memory_target is None:
+                    print(f"   {ours} / {other}: time {time_ratio:.2f}x (cpu {cpu_ratio:.2f}x), memory {memory_ratio:.2f}x")
+                    continue
                 met = time_ratio <= time_target and (memory_target is None or memory_ratio <= memory_target)
                 verdict = ("ok" if met else "MISSED") if n >= from_size else f"(targets apply from {from_size:,})"
                 memory_note = f"target <= {memory_target}x" if memory_target is not None else "no target"
                 print(f"   {ours} / {other}: time {time_ratio:.2f}x (target <= {time_target}x; cpu {cpu_ratio:.2f}x), "
                       f"memory {memory_ratio:.2f}x ({memory_note})  {verdict}")
+            for label, limit, from_size in section.memory_limits:
+                if label in results and not results[label][3]:
+                    verdict = ("ok" if results[label][2] <= limit else "MISSED") if n >= from_size \
+                        else f"(target applies from {from_size:,})"
+                    print(f"   {label}: peak {results[label][2]:.0f} MiB (target <= {limit} MiB)  {verdict}")
+
+
+def unpacked(path: Path) -> int:
+    """The unpacked size of a workbook's sheets."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return sum(i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
 
 
 def main(argv: list) -> None:
     if argv[:1] == ["--make"]:
         sys.path.insert(0, str(ROOT / "src"))
         make_inputs(int(argv[1]), Path(argv[2]))
+        return
+    if argv[:1] == ["--make-workbooks"]:
+        sys.path.insert(0, str(ROOT / "src"))
+        make_workbooks(int(argv[1]), Path(argv[2]))
         return
     if argv[:1] == ["--same"]:
         print(SAME[argv[1]](Path(argv[2]), Path(argv[3])))

@@ -1,7 +1,9 @@
 """Content checks for the glossary files in glossary/concepts/.
 
 These tests read the YAML files directly with PyYAML and deliberately do not import the
-termbase package, so that the glossary content can be checked on its own.
+termbase package, so that the glossary content can be checked on its own; the one exception,
+test_arabic_preferred_terms_are_attested_or_sourced, finds terms in the corpus the way
+`termbase find` does (termbase.matcher), clitics and inflection included.
 
 The corpus is looked up in $TERMBASE_SHARED/corpus, or else in ../shared/corpus next to the
 repository (Path(__file__).parents[2] / "shared" / "corpus").
@@ -204,7 +206,8 @@ def test_arabic_terms(cid):
             assert "\u0640" not in value, f"{label}: tatweel in {value!r}"
             assert not ARABIC_DIACRITICS.search(value), f"{label}: vocalized {value!r} (use the vocalized key)"
         if re.search("[A-Za-z]", text):
-            assert term["type"] == "acronym", f"{label}: Latin letters are only allowed in acronyms"
+            assert term["type"] == "acronym" or term.get("part_of_speech") == "properNoun", \
+                f"{label}: Latin letters are only allowed in acronyms and proper nouns"
 
 
 # (a) contexts are verbatim corpus sentences -----------------------------------------------
@@ -228,6 +231,59 @@ def test_contexts_are_verbatim(cid):
         before = text[:position].rstrip(" ")
         assert not before or before[-1] in "\n.!؟،,:؛’‘«(-–", \
             f"{label}: context must start at a sentence or clause boundary"
+
+
+# (h) Arabic preferred terms are the texts' wording, or say where they come from ------------
+
+FORM_NOTE = re.compile(r"^Form: \S.{20,}", re.MULTILINE)   # a note line saying where the form comes from
+
+
+def attested_preferred() -> dict[str, bool]:
+    """{concept id: whether its Arabic preferred term, or one of its forms, occurs in the corpus},
+    found as `termbase find` finds it (clitics, inflection, normalization)."""
+    from termbase import glossary
+    from termbase.matcher import Matcher
+    from termbase.model import AdministrativeStatus, Termbase
+
+    texts = "\n".join(corpus().values())
+    found = {}
+    for concept in glossary.read(REPO / "glossary"):
+        single = Termbase()
+        single.add(concept)
+        matcher = Matcher(single, statuses={AdministrativeStatus.PREFERRED}, languages=["ar"])
+        found[concept.id] = next(iter(matcher.find_text(texts)), None) is not None
+    return found
+
+
+def test_arabic_preferred_terms_are_attested_or_sourced():
+    """A translator searching the texts' wording finds the concept: every Arabic preferred term
+    occurs in the corpus, or a line of its note starting `Form:` says where the form comes from."""
+    attested = attested_preferred()
+    unexplained = []
+    for cid, found in attested.items():
+        preferred = next(t for t in CONCEPTS[cid][1]["languages"]["ar"]["terms"] if t.get("status") == "preferred")
+        if not found and not FORM_NOTE.search(preferred.get("note") or ""):
+            unexplained.append(f"{cid}: {preferred['text']}")
+    assert not unexplained, "Arabic preferred terms neither in the corpus nor with a `Form:` note:\n" + "\n".join(unexplained)
+    assert attested["baseline-project"] and attested["weprotect-summit-abu-dhabi-2015"]
+    assert sum(attested.values()) >= 100, "the corpus path is wrong, or the matcher finds nothing"
+
+
+def test_attestation_is_found_through_clitics_and_missed_for_transliterations():
+    """The check above can fail: a transliteration the texts never use is not found, the texts'
+    wording is, also behind clitics (وبمشروع)."""
+    from termbase.matcher import Matcher
+    from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase
+
+    def found(text, sample):
+        single = Termbase()
+        single.add(Concept("x", languages={"ar": LangSection("ar", terms=[Term(text, status=AdministrativeStatus.PREFERRED)])}))
+        return bool(list(Matcher(single, languages=["ar"]).find_text(sample)))
+
+    texts = "\n".join(corpus().values())
+    assert not found("مشروع بيسلاين", texts)
+    assert found("مشروع Baseline", texts)
+    assert found("مشروع Baseline", "وبمشروع Baseline الجديد")
 
 
 # (c) cross-references, external references ------------------------------------------------

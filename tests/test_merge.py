@@ -155,3 +155,42 @@ def test_import_of_a_glossary_directory_and_of_an_empty_file(glossary_copy, tmp_
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert "holds no concepts [empty-import]" in run("import", empty, "-g", glossary_copy).output
+
+
+def test_homonyms_import_with_warnings_naming_the_other_concepts(tmp_path):
+    """One term for several concepts is normal across subject fields (IATE is full of it): the
+    import is written and reports warnings; validate warns (exit 0) and --strict fails."""
+    def budget(cid, subject, ar):
+        new = concept(cid, "budget", ar, f"A budget ({cid}).")
+        new.subject_fields = [subject]
+        return new
+
+    path = tbx_file(tmp_path, budget("budget-eu", "finance", "ميزانية"), budget("budget-un", "finance", "ميزانية"),
+                    budget("budget-film", "film", "ميزانية الفيلم"))
+    root = tmp_path / "g"
+    run("init", root)
+    dry = json.loads(run("import", path, "-g", root, "--dry-run", "--json").stdout)
+    assert dry["errors"] == [] and sorted(dry["added"]) == ["budget-eu", "budget-film", "budget-un"]
+    assert sorted(w["message"] for w in dry["warnings"] if w["check"] == "duplicate-preferred") == sorted([
+        "concept budget-eu: preferred term 'budget' is also preferred in budget-un, budget-film; "
+        "same subject field as budget-un (finance): one concept entered twice?",
+        "concept budget-eu: preferred term 'ميزانية' is also preferred in budget-un; "
+        "same subject field as budget-un (finance): one concept entered twice?",
+        "concept budget-film: preferred term 'budget' is also preferred in budget-eu, budget-un",
+        "concept budget-un: preferred term 'ميزانية' is also preferred in budget-eu; "
+        "same subject field as budget-eu (finance): one concept entered twice?",
+        "concept budget-un: preferred term 'budget' is also preferred in budget-eu, budget-film; "
+        "same subject field as budget-eu (finance): one concept entered twice?"])
+
+    result = run("import", path, "-g", root)
+    assert "warning: concept budget-film: preferred term 'budget' is also preferred in budget-eu, budget-un [duplicate-preferred]" in result.stderr
+    assert "3 added" in result.stderr
+    assert sorted(glossary.read(root).concepts) == ["budget-eu", "budget-film", "budget-un"]
+
+    result = run("validate", "-g", root)
+    lines = [line for line in result.stdout.splitlines() if "[duplicate-preferred]" in line]
+    assert len(lines) == 5 and all(": warning: " in line for line in lines)
+    assert any(line.startswith(str(root / "concepts" / "budget-film.yaml")) and "same subject field" not in line
+               for line in lines)
+    assert "0 errors, 5 warnings" in result.stderr
+    run("validate", "--strict", "-g", root, code=1)

@@ -559,3 +559,18 @@ def test_merged_cells_are_an_error_not_a_cleared_value(root):
     result = run("import", path, "-g", root, code=1)
     assert f"Review!{span}: error:" in result.output and "merged" in result.output
     assert snapshot(root) == before
+
+
+def test_blank_rows_keep_the_row_numbers(root):
+    """Rows a reviewer leaves blank have no cells in the sheet XML: the rows after them keep their numbers."""
+    path = export(root)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Review"]
+    sheet.insert_rows(3, amount=2)
+    workbook.save(path)
+    assert b'<c r="A3"' not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    read = review.read_review(path, ["en", "ar"])
+    expected = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value}
+    assert {row.id: row.number for row in read.rows} == expected and max(expected.values()) >= 5
+    assert {row.id: row.cells["id"] for row in read.rows} == {i: f"A{r}" for i, r in expected.items()}
+    assert read.errors == []

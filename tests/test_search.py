@@ -72,3 +72,73 @@ def test_a_meaningless_limit_or_empty_query_is_a_usage_error(args):
     result = CliRunner().invoke(main, ["search", *args, "-g", str(ROOT / "glossary")])
     assert result.exit_code == 2, result.output
     assert not result.stdout
+
+
+# --- the query set and the ranking classes ----------------------------------------------------------
+
+QUERIES = [line.split("\t") for line in (ROOT / "tests" / "search_queries.tsv").read_text("utf-8").splitlines()
+           if line and not line.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from termbase import api
+
+    with api.open(ROOT / "glossary") as termbase:
+        yield termbase
+
+
+def test_the_query_set_finds_what_translators_mean(shipped):
+    """At least 50 queries in English and Arabic, every class among them; success@1 ≥ 95 %."""
+    assert len(QUERIES) >= 50
+    assert {c for _, _, c in QUERIES} == set(search.CLASSES)
+    assert sum(1 for q, *_ in QUERIES if any("\u0600" <= ch <= "\u06ff" for ch in q)) >= 15
+    misses = [(query, expected, [(h.concept_id, h.rank) for h in shipped.search(query, limit=3)])
+              for query, expected, _ in QUERIES if [h.concept_id for h in shipped.search(query, limit=1)] != [expected]]
+    assert len(misses) <= 0.05 * len(QUERIES), misses
+
+
+@pytest.mark.parametrize("query,expected,kind", QUERIES)
+def test_each_query_lands_in_its_class(shipped, query, expected, kind):
+    hits = shipped.search(query, limit=1)
+    assert hits and hits[0].concept_id == expected and hits[0].rank == kind, hits
+
+
+def ladder() -> Termbase:
+    """One concept per class for the query `border police`: the classes must come out in order."""
+    def concept(cid, en, definition=""):
+        return Concept(cid, languages={"en": LangSection("en", definition, terms=[Term(en, status=AdministrativeStatus.PREFERRED)])})
+
+    termbase = Termbase()
+    for item in [concept("f-fuzzy", "Boarder Polices Unit"), concept("d-prefix", "Borderland Policemen"),
+                 concept("c-words", "Police of the Border Region"), concept("b-normalized", "border-police"),
+                 concept("a-exact", "Border Police"), concept("e-definition", "Frontier guard", "A border police force.")]:
+        termbase.add(item)
+    termbase.concepts["b-normalized"].languages["en"].terms[0].text = "Border-Polices"
+    return termbase
+
+
+def test_ranking_classes_come_in_order():
+    termbase = ladder()
+    hits = search.search(termbase, "Border Police")
+    assert [(h.concept_id, h.rank) for h in hits] == [
+        ("a-exact", "exact"), ("b-normalized", "normalized"), ("c-words", "words"), ("d-prefix", "prefix"),
+        ("f-fuzzy", "fuzzy"), ("e-definition", "definition")]
+
+
+def test_a_fuller_cover_ranks_first_within_words():
+    hits = search.search(ROOT / "glossary", "Global Taskforce") if False else None
+    from termbase import api
+
+    with api.open(ROOT / "glossary") as termbase:
+        ids = [h.concept_id for h in termbase.search("Global Taskforce")]
+    assert ids.index("virtual-global-taskforce") < ids.index("vgt-chair")
+    assert ids[0] == "virtual-global-taskforce"
+
+
+def test_definitions_never_rank_above_a_term():
+    termbase = ladder()
+    termbase.concepts["a-exact"].languages["en"].definition = "Border police border police border police."
+    hits = search.search(termbase, "border police", limit=10)
+    ranks = [search.RANKS[h.rank] for h in hits]
+    assert ranks == sorted(ranks) and hits[-1].rank == "definition"

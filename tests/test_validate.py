@@ -88,6 +88,8 @@ BROKEN = [
     ("tab", good("tab", en="tab\there"), 10, "spacing"),
     ("url", good("url").replace("sources:\n", "external_references:\n- www.example.org\nsources:\n"), 5, "bad-url"),
     ("structure", good("structure").replace("    terms:\n    - text: structure term", "    terms: structure term\n    more:\n    - text: x"), 9, "bad-structure"),
+    ("alias", good("alias").replace("definition: A body", "definition: &def A body")
+     .replace("  ar:\n", "  ar:\n    note: *def\n"), 14, "yaml-alias"),
     ("zz-duplicate", good("base", en="other body", ar="هيئة أخرى").replace("id: base", "id: zz-duplicate\nnote: copy").replace("id: zz-duplicate", "id: base"), 1, "duplicate-id"),
 ]
 
@@ -148,3 +150,40 @@ def test_concepts_that_is_a_file_is_an_error(tmp_path):
     for command in ("validate", "stats", "list"):
         result = CliRunner().invoke(main, [command, "-g", str(root)])
         assert result.exit_code == 1 and "concepts must be a folder" in result.output, command
+
+
+def test_yaml_anchors_and_aliases_are_errors_that_fmt_repairs(tmp_path):
+    """The raw file shows a name where the loaded data has a whole value: an error on each
+    anchor and alias (file, line, column, check id); `termbase fmt` spells the values out."""
+    text = (good("aliased").replace("subject_fields:\n", "subject_fields: &fields\n")
+            .replace("definition: A body", "definition: &def A body")
+            .replace("  ar:\n", "  ar:\n    note: *def\n")
+            .replace("- text: aliased term\n", "- text: aliased term\n      note: *def\n"))
+    root = make_glossary(tmp_path, {"aliased": text})
+    (root / "termbase.yaml").write_text(HEADER.replace("subject_fields:\n  organisations: organisations",
+                                                       "subject_fields:\n  organisations: &o organisations\n  police: *o"), "utf-8")
+    result = CliRunner().invoke(main, ["validate", "-g", str(root)])
+    assert result.exit_code == 1
+    path = root / "concepts" / "aliased.yaml"
+    lines = [line for line in result.stdout.splitlines() if line.endswith("[yaml-alias]")]
+    assert [line.split(": error: ")[0] for line in lines] == [
+        f"{path}:2:17", f"{path}:8:17", f"{path}:11:13", f"{path}:15:11",
+        f"{root / 'termbase.yaml'}:6:18", f"{root / 'termbase.yaml'}:7:11"]
+    assert "YAML alias *def stands for a value written elsewhere (anchored at line 8)" in result.stdout
+    assert "YAML anchor &fields" in result.stdout and "run `termbase fmt`" in result.stdout
+    assert all(": error: " in line for line in lines)
+    # the loaded data is what an expanded file holds; fmt writes it so, and the findings go
+    assert CliRunner().invoke(main, ["fmt", "-g", str(root)]).exit_code == 0
+    assert "&" not in path.read_text("utf-8") and "*" not in path.read_text("utf-8")
+    assert validate.validate(root) == []
+
+
+def test_latin_in_an_arabic_term_only_in_acronyms_and_proper_nouns(tmp_path):
+    """Arabic texts keep Latin brand names in Latin (مشروع Baseline): a proper noun may hold them,
+    an ordinary Arabic term may not."""
+    proper = good("proper", ar="مشروع Baseline").replace("      gender: feminine", "      part_of_speech: properNoun\n      gender: feminine")
+    common = good("common", ar="مشروع Baseline").replace("      gender: feminine", "      part_of_speech: noun\n      gender: feminine")
+    root = make_glossary(tmp_path, {"proper": proper, "common": common})
+    latin = [f for f in validate.validate(root) if f.check == "latin-in-arabic"]
+    assert [(Path(f.path).name, f.line) for f in latin] == [("common.yaml", 16)]
+    assert "neither an acronym nor a proper noun" in latin[0].message

@@ -413,3 +413,210 @@ def test_formula_like_text_without_quote_prefix_is_flagged(tmp_path):
     flagged = sorted(w.where for w in warnings if w.check == "xlsx-formula-text")
     assert flagged == ["Sheet!A3", "Sheet!A4"]
     assert {c.preferred_term("en").text for c in termbase} == {"hello", "=1+1", "+966 55"}
+
+
+# --- the sheet reader (sheetxml) against openpyxl -------------------------------------------
+
+def openpyxl_cells(path) -> dict:
+    """{sheet: [(coordinate, value, data_type)]} of the cells with a value, read by openpyxl itself."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    return {sheet.title: [(c.coordinate, c.value, c.data_type) for row in sheet.iter_rows() for c in row
+                          if getattr(c, "value", None) is not None] for sheet in workbook.worksheets}
+
+
+def sheetxml_cells(path) -> dict:
+    from termbase.formats import sheetxml
+
+    workbook = sheetxml.open_workbook(path)
+    return {title: [(c.coordinate, c.value, c.data_type) for _, cells in sheetxml.iter_rows(workbook[title], str(path))
+                    for c in cells] for title in workbook.sheetnames}
+
+
+def replace_part(path: Path, part: str, xml: bytes | str) -> Path:
+    """`path` with one archive member replaced (the others copied as they are)."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == part:
+                content = xml.encode() if isinstance(xml, str) else xml
+            target.writestr(info.filename, content)
+    return path
+
+
+def kitchen_sink(tmp_path) -> Path:
+    """A workbook written by openpyxl (not write-only) with every kind of cell value."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Terms"
+    sheet.append(["Term", "Language", "Concept ID", "Created", "Concept note"])
+    sheet.append(["  padded ", "en", "c1", dt.datetime(2024, 3, 1), 42])
+    sheet.append([3.25, "en", "c2", dt.date(1999, 12, 31), True])
+    sheet.append([12345678901234567890, "ar", "c3", dt.time(13, 45), False])
+    sheet.append([CellRichText(["rich ", TextBlock(InlineFont(b=True), "bold"), " text"]), "en", "c4", None, "#N/A"])
+    sheet["E5"].data_type = "e"
+    sheet["A6"] = "=CONCATENATE(\"x\",\"y\")"
+    sheet["A7"] = dt.timedelta(hours=30)
+    sheet["A8"] = "عربي"
+    sheet["C10"] = 1e-7
+    sheet["B12"] = -0.0
+    second = workbook.create_sheet("Other")
+    second["A1"] = "x"
+    second["D4"] = 7
+    path = tmp_path / "sink.xlsx"
+    workbook.save(path)
+    return path
+
+
+def test_sheet_reader_gives_the_values_openpyxl_gives(tmp_path, shared):
+    ours = tmp_path / "ours.xlsx"
+    ours.write_bytes(render(sample()))
+    paths = [ours, kitchen_sink(tmp_path), shared / "standards" / "glossary-tables" / "weblate_ja.xlsx"]
+    for path in paths:
+        expected = openpyxl_cells(path)
+        assert any(expected.values()), path
+        assert sheetxml_cells(path) == expected, path
+    kinds = {kind for cells in openpyxl_cells(paths[1]).values() for _, _, kind in cells}
+    assert {"s", "n", "b", "d", "e", "f"} <= kinds   # the sink really holds every kind
+
+
+HAND_SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+  <x:dimension ref="A1:B2"/>
+  <x:sheetData>
+    <!-- a comment between rows -->
+    <x:row r="1">
+      <x:c r="A1" t="inlineStr"><x:is><x:t>Term</x:t></x:is></x:c>
+      <x:c r="B1" t="inlineStr"><x:is><x:t>Language</x:t></x:is></x:c>
+      <x:c r="C1" t="inlineStr"><x:is><x:t>Concept ID</x:t></x:is></x:c>
+    </x:row>
+    <x:row r="2">
+      <x:c r="C2" t="inlineStr"><x:is><x:t>c1</x:t></x:is></x:c>
+      <x:c r="A2" t="inlineStr"><x:is><x:r><x:t>東</x:t></x:r><x:r><x:t xml:space="preserve">京 </x:t></x:r><x:rPh sb="0" eb="1"><x:t>トウ</x:t></x:rPh></x:is></x:c>
+      <x:c r="B2" t="inlineStr"><x:is><x:t>ja</x:t><x:rPh sb="0" eb="1"><x:t>ジャ</x:t></x:rPh></x:is></x:c>
+    </x:row>
+    <x:row r="5">
+      <x:c t="inlineStr"><x:is><x:t>&lt;b&gt; &amp; &#x627;&#13;x</x:t></x:is></x:c>
+      <x:c t="inlineStr"><x:is><x:t>en</x:t></x:is></x:c>
+      <x:c t="str"><x:v>c2</x:v></x:c>
+      <x:c r="E5"><x:v>1.5E3</x:v></x:c>
+      <x:c r="F5" s="0"/>
+      <x:c r="G5" t="inlineStr"><x:is><x:t/></x:is></x:c>
+    </x:row>
+  </x:sheetData>
+</x:worksheet>"""
+
+
+def hand_workbook(tmp_path, sheet_xml: str, name="hand.xlsx") -> Path:
+    path = tmp_path / name
+    path.write_bytes(render(Termbase()))
+    return replace_part(path, "xl/worksheets/sheet1.xml", sheet_xml)
+
+
+def test_prefixed_xml_sparse_rows_cells_out_of_order_rich_and_phonetic_text(tmp_path):
+    """A hand-written sheet: `x:` prefix, comments, rows 1, 2 and 5, cells out of order or without
+    references, rich text with phonetic runs (not part of the value), entities, cells past <dimension>."""
+    path = hand_workbook(tmp_path, HAND_SHEET)
+    cells = sheetxml_cells(path)["Terms"]
+    assert cells == [("A1", "Term", "s"), ("B1", "Language", "s"), ("C1", "Concept ID", "s"),
+                     ("A2", "東京 ", "s"), ("B2", "ja", "s"), ("C2", "c1", "s"),
+                     ("A5", "<b> & \u0627\rx", "s"), ("B5", "en", "s"), ("C5", "c2", "s"), ("E5", 1500.0, "n"),
+                     ("G5", "", "s")]
+    warnings: list = []
+    termbase = xlsx.read(path, warnings=warnings)
+    assert termbase.concepts["c1"].section("ja").terms[0].text == "東京"
+    assert termbase.concepts["c2"].section("en").terms[0].text == "<b> & \u0627\rx"   # row 5, past the dimension
+    assert {w.where for w in warnings} >= {"Terms!A2", "Terms!E5"}   # trimmed; a column without header
+
+
+@pytest.mark.parametrize("rows, message, where", [
+    ('<row r="2"><c r="B2" t="str"><v>x</v></c></row><row r="2"><c r="B2" t="str"><v>y</v></c></row>',
+     "row 2 comes after row 2", "Terms!A2"),
+    ('<row r="3"><c r="B3" t="str"><v>x</v></c></row><row r="2"><c r="B2" t="str"><v>y</v></c></row>',
+     "row 2 comes after row 3", "Terms!A2"),
+    ('<row r="2"><c r="C2" t="str"><v>x</v></c><c r="B2" t="str"><v>y</v></c><c r="C2" t="str"><v>z</v></c></row>',
+     "cell C2 appears twice", "Terms!C2"),
+    ('<row r="2"><c r="B7" t="str"><v>x</v></c></row>', "cell B7 is inside row 2", "Terms!B7"),
+    ('<row r="2"><c r="2B" t="str"><v>x</v></c></row>', "not a cell reference", "Terms!A2"),
+    ('<row r="2"><c r="B2"><v>twelve</v></c></row>', "not such a value", "Terms!B2"),
+    ('<row r="2"><c r="B2" t="s"><v>99</v></c></row>', "not such a value", "Terms!B2"),
+])
+def test_rows_or_cells_that_cannot_be_placed_are_errors_naming_them(tmp_path, rows, message, where):
+    sheet = (f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData><row r="1"><c r="A1" t="str"><v>Term</v></c>'
+             f'<c r="B1" t="str"><v>Concept note</v></c></row>{rows}</sheetData></worksheet>')
+    path = hand_workbook(tmp_path, sheet)
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(path)
+    assert message in error.value.message and error.value.where == where
+    assert error.value.path == str(path)
+
+
+def test_shared_formula_is_an_error_naming_the_cell(tmp_path):
+    sheet = (f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData><row r="1"><c r="A1" t="str"><v>Term</v></c>'
+             '<c r="B1" t="str"><v>Concept note</v></c></row>'
+             '<row r="2"><c r="B2"><v>1</v></c></row>'
+             '<row r="3"><c r="B3" t="str"><f t="shared" ref="B3:B4" si="0">B2&amp;"y"</f><v>1y</v></c></row>'
+             '<row r="4"><c r="B4" t="str"><f t="shared" si="0"/><v>1yy</v></c></row>'
+             '</sheetData></worksheet>')
+    path = hand_workbook(tmp_path, sheet)
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(path)
+    assert error.value.where == "Terms!B3" and 'formula (=B2&"y")' in error.value.message
+    cells = sheetxml_cells(path)["Terms"]
+    assert cells[-2:] == [("B3", '=B2&"y"', "f"), ("B4", '=B3&"y"', "f")]   # shared: translated as openpyxl does
+    assert cells == openpyxl_cells(path)["Terms"]
+
+
+def test_phonetic_runs_of_shared_strings_are_not_the_text(shared, tmp_path):
+    """weblate_ja.xlsx: 秒 with the reading ビョウ in a shared string; the same with an inline string."""
+    source = shared / "standards" / "glossary-tables" / "weblate_ja.xlsx"
+    values = [v for _, v, _ in sheetxml_cells(source)["ja"]]
+    assert "秒" in values and not any("ビョウ" in str(v) for v in values)
+
+
+def test_a_sheet_longer_than_its_declared_size_is_refused(tmp_path):
+    """The zip stream ends at the declared size and zipfile checks the CRC: the archive limits hold
+    for what the sheet reader parses."""
+    path = tmp_path / "liar.xlsx"
+    termbase = Termbase()
+    for i in range(2000):   # a Terms sheet well past the 64 KB that check_archive reads of each part
+        termbase.add(Concept(id=f"c{i}", languages={"en": LangSection("en", terms=[Term(f"term number {i}")])}))
+    path.write_bytes(render(termbase))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size > 4 * 65536
+    real = info.file_size.to_bytes(4, "little")
+    told = (info.file_size // 2).to_bytes(4, "little")
+    assert data.count(real) >= 2        # the size in the local header and in the central directory
+    path.write_bytes(bytes(data).replace(real, told))
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(path)
+    assert error.value.path == str(path) and "CRC" in error.value.message
+
+
+def test_a_huge_cell_is_refused_not_parsed(tmp_path):
+    """libxml2's limit on one text node (10 MB; a cell holds 32,767 characters) stays on."""
+    import base64
+    import random
+
+    text = base64.b64encode(random.Random(1).randbytes(8_000_000)).decode()   # does not compress: no zip bomb
+    sheet = (f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Term</t></is>'
+             f'</c></row><row r="2"><c r="A2" t="inlineStr"><is><t>{text}</t></is></c></row></sheetData></worksheet>')
+    path = hand_workbook(tmp_path, sheet)
+    with pytest.raises(TermbaseError) as error:
+        xlsx.read(path)
+    assert "not well-formed" in error.value.message and error.value.path == str(path)
+
+
+def test_row_and_cell_numbers_spelled_as_openpyxl_accepts_them(tmp_path):
+    sheet = (f'<worksheet xmlns="{MAIN[1:-1]}"><sheetData><row r="1"><c r="A1" t="str"><v>Term</v></c></row>'
+             '<row r="3.0"><c r="B03" t="str"><v>x</v></c><c r="C3" s="01" t="str"><v>y</v></c></row>'
+             '<row><c t="str"><v>z</v></c></row></sheetData></worksheet>')
+    path = hand_workbook(tmp_path, sheet)
+    cells = sheetxml_cells(path)["Terms"]
+    assert cells == [("A1", "Term", "s"), ("B3", "x", "s"), ("C3", "y", "s"), ("A4", "z", "s")]
+    assert cells == openpyxl_cells(path)["Terms"]

@@ -6,7 +6,11 @@ indexed in memory. `TERMBASE_NO_INDEX=1` reads the files directly, as before the
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,6 +35,29 @@ def open(source, *, fmt: str | None = None, warnings: list | None = None, notify
     return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
 
 
+def _stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr)
+
+
+def _recovering(method):
+    """Run `method`; if the index turns out broken in use (corrupt pages, a wrong table), rebuild
+    it from the files and run it once more."""
+    @functools.wraps(method)
+    def recovered(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            from .store.index import is_broken
+
+            if not (self.indexed and self._index is not None and self._index.location is not None and is_broken(error)):
+                raise
+            self._rebuild(f"unreadable: {error}")
+            return method(self, *args, **kwargs)
+    return recovered
+
+
 class Glossary:
     """An open termbase. Read it with `concept`, `concepts`, `search`, `find`, `check`,
     `validate`, `statistics`; write it out with `export`."""
@@ -43,6 +70,7 @@ class Glossary:
         self._matcher = None
         self._fresh = False
         self._header = None
+        self._writing = False
         if isinstance(source, Termbase):
             self.path, self.directory = None, False
             self._termbase, self.header = source, _header_of(source)
@@ -53,7 +81,9 @@ class Glossary:
             if not glossary.is_glossary(self.path):
                 raise UsageError("not a glossary directory (expected termbase.yaml inside; create one with "
                                  "`termbase init`)", self.path)
-            glossary.concept_paths(self.path)          # a concepts/ that is not a folder is an error
+            folder = self.path / glossary.CONCEPT_DIR
+            if folder.exists() and not folder.is_dir():
+                raise TermbaseError(f"{glossary.CONCEPT_DIR} must be a folder of concept files", folder)
             return
         if not self.path.exists():
             raise UsageError("no such glossary directory or file", self.path)
@@ -100,7 +130,11 @@ class Glossary:
 
     @property
     def index(self):
-        """The index, up to date with the files (built on first use)."""
+        """The index, up to date with the files (built on first use); a file that does not load
+        raises its error, as reading the glossary would."""
+        return self._up_to_date(raise_load_errors=True)
+
+    def _up_to_date(self, raise_load_errors: bool):
         from .store.index import Index
 
         if self._index is None:
@@ -110,13 +144,85 @@ class Glossary:
                 self._index = Index.memory(self.path)
                 self._index.load_termbase(self._memory())
                 self._fresh = True
-        if not self._fresh:
+        while not self._fresh:
+            self._settle()
             self._index.refresh(self.progress)
-            self._fresh = True
+            self._fresh = self._settled()      # a commit that began meanwhile: wait for it, look again
+        if raise_load_errors:
             errors = self._index.load_errors()
             if errors:
                 raise errors[0]
         return self._index
+
+    def _settled(self) -> bool:
+        from .store.journal import Journal
+
+        return not self.directory or self._writing or not Journal(self.path).pending()
+
+    def _settle(self) -> None:
+        """Before reading: finish a change a crashed writer left half done, or wait while a live
+        writer moves its files into place (the moment is short)."""
+        from .store import journal
+        from .store.lock import DEFAULT_WAIT, LockedError, WriteLock
+
+        if self._settled():
+            return
+        deadline = time.monotonic() + DEFAULT_WAIT
+        while journal.Journal(self.path).pending():
+            try:
+                with WriteLock(self.path, wait=0, notify=self.notify):
+                    done = journal.recover(self.path)
+                    if done:
+                        (self.notify or _stderr)(f"termbase: {self.path}: {done}")
+                return
+            except LockedError:
+                if time.monotonic() > deadline:
+                    raise TermbaseError("another termbase writer is committing a change here; try again", self.path) from None
+                time.sleep(0.05)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, wait: float | None = None):
+        """Hold the glossary's write lock (waiting up to `wait` seconds for another writer).
+
+        What is read inside sees every earlier writer's result; write with `commit`. A crashed
+        writer's half-done change is finished first.
+        """
+        from .store import journal
+        from .store.lock import DEFAULT_WAIT, WriteLock
+
+        if not self.directory:
+            raise UsageError("only a glossary directory can be written", self.path)
+        with WriteLock(self.path, DEFAULT_WAIT if wait is None else wait, notify=self.notify):
+            done = journal.recover(self.path)
+            if done:
+                (self.notify or _stderr)(f"termbase: {self.path}: {done}")
+            self._writing = True
+            self.refresh()
+            try:
+                yield self
+            finally:
+                self._writing = False
+
+    def commit(self, files: dict, remove=()) -> None:
+        """Write {path: bytes} and remove `remove` inside the glossary, all or nothing (a journal),
+        and bring the index up to date. Only while `writing()`."""
+        from .store import journal
+
+        if not self._writing:
+            raise RuntimeError("commit() needs the write lock: use it inside `with glossary.writing():`")
+        journal.commit(self.path, files, remove)
+        self.refresh()
+        self._header = None
+
+    def _rebuild(self, reason: str) -> None:
+        from .store.index import Index
+
+        self._index.close()
+        self._index = Index.open(self.path, notify=self.notify, progress=self.progress, rebuild=reason)
+        self._fresh = False
+        self._matcher = None
 
     def refresh(self) -> None:
         """Look at the files again before the next answer (after they were written)."""
@@ -125,15 +231,18 @@ class Glossary:
 
     def _memory(self) -> Termbase:
         if self._termbase is None:
+            self._settle()
             self._termbase = glossary.read(self.path, progress=self.progress)
         return self._termbase
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_recovering
     def concept(self, concept_id: str) -> Concept | None:
         """One concept by id, or None. For a directory only that concept's file is looked at."""
         if not self.indexed:
             if self.directory and self._termbase is None:
+                self._settle()
                 path = glossary.concept_file(self.path, concept_id)
                 if path is None or not path.is_file():
                     return None
@@ -146,6 +255,7 @@ class Glossary:
         if self._index is None:
             self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
         if not self._fresh:
+            self._settle()
             self._index.refresh_one(concept_id)
             error = self._index.file_error(f"{concept_id}.yaml")
             if error is not None:
@@ -170,23 +280,29 @@ class Glossary:
             for concept in self.index.concepts():
                 termbase.add(concept)
             return termbase
-        return _header_of(self.header, IndexedConcepts(self.index))
+        self.index
+        return _header_of(self.header, IndexedConcepts(self))
 
+    @_recovering
     def count(self) -> int:
         """How many concepts."""
         return len(self._memory()) if not self.indexed else self.index.count()
 
+    @_recovering
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
         """id, en, ar, subject fields and review status of each concept (what `list` prints)."""
         return self.index.summaries(subject, review_status)
 
+    @_recovering
     def summary(self, concept_id: str) -> dict:
         return self.index.summary(concept_id)
 
+    @_recovering
     def statistics(self) -> dict:
         """Counts per language, subject field, term type, term status and review status."""
         return self.index.statistics()
 
+    @_recovering
     def search(self, query: str, limit: int = 20) -> list:
         """Concepts matching `query`, best first (see `termbase.search`)."""
         from . import search
@@ -195,6 +311,7 @@ class Glossary:
 
     # -- recognition ---------------------------------------------------------------------------
 
+    @_recovering
     def matcher(self):
         """The recognition automaton of every term (kept in the index between runs)."""
         if self._matcher is None:
@@ -231,6 +348,7 @@ class Glossary:
 
     # -- checking and writing out --------------------------------------------------------------
 
+    @_recovering
     def validate(self) -> list:
         """Every finding for a glossary directory (`path:line: severity: message [check]`)."""
         from . import validate
@@ -238,17 +356,13 @@ class Glossary:
         if not self.directory:
             raise UsageError("validate checks a glossary directory", self.path)
         if not self.indexed:
+            self._settle()
             return validate.validate(self.path, progress=self.progress)
         header, found = validate.header_findings(self.path)
         if found and found[0].check == "missing-file":
             return found
-        if self._index is None:
-            from .store.index import Index
-
-            self._index = Index.open(self.path, notify=self.notify, progress=self.progress)
-        self._index.refresh(self.progress)
-        self._fresh = True
-        return validate.validate_indexed(self.path, header, found, self._index)
+        self._fresh = False
+        return validate.validate_indexed(self.path, header, found, self._up_to_date(raise_load_errors=False))
 
     def file_count(self) -> int:
         """How many concept files the glossary directory holds."""
@@ -264,18 +378,18 @@ class Glossary:
 
 
 class IndexedConcepts(Mapping):
-    """The concepts of an index as a read-only mapping, read on demand (a few kept)."""
+    """The concepts of an indexed glossary as a read-only mapping, read on demand (a few kept)."""
 
     KEEP = 4096
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, glossary: Glossary):
+        self.glossary = glossary
         self._kept: dict = {}
 
     def __getitem__(self, concept_id: str) -> Concept:
         concept = self._kept.get(concept_id)
         if concept is None:
-            concept = self.index.concept(concept_id)
+            concept = self.glossary.concept(concept_id)
             if concept is None:
                 raise KeyError(concept_id)
             if len(self._kept) >= self.KEEP:
@@ -284,19 +398,19 @@ class IndexedConcepts(Mapping):
         return concept
 
     def __contains__(self, concept_id) -> bool:
-        return concept_id in self._kept or self.index.has(concept_id)
+        return concept_id in self._kept or self.glossary.index.has(concept_id)
 
     def __iter__(self):
-        return iter(self.index.ids())
+        return iter(self.glossary.index.ids())
 
     def __len__(self) -> int:
-        return self.index.count()
+        return self.glossary.count()
 
     def values(self):
-        return self.index.concepts()
+        return self.glossary.index.concepts()
 
     def items(self):
-        return ((concept.id, concept) for concept in self.index.concepts())
+        return ((concept.id, concept) for concept in self.values())
 
 
 def _header_of(termbase: Termbase, concepts=None) -> Termbase:

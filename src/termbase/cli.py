@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from . import formats, glossary, merge, validate as validate_module
-from .cli_common import (DEFAULT_GLOSSARY, Progress, TermbaseGroup, emit_json, glossary_option, json_option,
-                         load_termbase, open_termbase, require_glossary_dir, show_warnings)
+from . import formats, glossary
+from .cli_common import (DEFAULT_GLOSSARY, TermbaseGroup, emit_json, glossary_option, json_option, load_termbase,
+                         open_termbase, require_glossary_dir, show_warnings, wait_option)
 from .errors import Finding, TermbaseError, UsageError
-from .fileio import replace_all_atomic, write_bytes_atomic
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType)
 
@@ -34,7 +33,8 @@ def main():
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_GLOSSARY)
 @click.option("--title", default="Arabic–English termbase", show_default=True)
 @click.option("--lang", "languages", multiple=True, default=["en", "ar"], show_default=True, help="language tag (repeatable)")
-def init(path: Path, title: str, languages):
+@click.option("--git", "use_git", is_flag=True, help="also set up git's field-level merge for it (`termbase git-setup`)")
+def init(path: Path, title: str, languages, use_git):
     """Create an empty glossary directory at PATH."""
     if (path / glossary.HEADER_FILE).exists():
         raise UsageError("a glossary already exists here", path)
@@ -47,6 +47,10 @@ def init(path: Path, title: str, languages):
     glossary.write(termbase, path)
     (path / glossary.CONCEPT_DIR).mkdir(parents=True, exist_ok=True)
     click.echo(f"created {path / glossary.HEADER_FILE}")
+    if use_git:
+        from .gitflow import setup
+        for line in setup(path, init=True):
+            click.echo(line)
 
 
 @main.command()
@@ -61,10 +65,19 @@ def init(path: Path, title: str, languages):
 @click.option("--source", "sources", multiple=True, help="source document id (repeatable)")
 @click.option("--by", "author", default="", help="who creates it")
 @glossary_option(read_only=False)
-def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, subjects, sources, author, glossary_path):
+@wait_option
+def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, subjects, sources, author, glossary_path,
+        wait):
     """Add a concept with English and Arabic terms and definitions."""
-    root = require_glossary_dir(glossary_path)
-    termbase = glossary.read(root)
+    handle = open_termbase(require_glossary_dir(glossary_path))
+    with handle.writing(wait):
+        path = _add(handle, concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, subjects, sources, author)
+    click.echo(f"added {path}")
+
+
+def _add(handle, concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, subjects, sources, author) -> Path:
+    root = handle.path
+    termbase = handle.termbase(in_memory=True)
     if concept_id in termbase.concepts:
         raise UsageError(f"concept {concept_id!r} already exists (edit {glossary.CONCEPT_DIR}/{concept_id}.yaml)")
 
@@ -79,11 +92,14 @@ def add(concept_id, en_term, ar_term, en_def, ar_def, en_acronym, ar_acronym, su
                       languages={"en": section("en", en_term, en_def, en_acronym),
                                  "ar": section("ar", ar_term, ar_def, ar_acronym)})
     termbase.add(concept)
+    from . import validate as validate_module
+
     problems = [f for f in validate_module.validate_termbase(termbase, "add", only={concept_id}) if f.severity == "error"]
     if problems:
         raise TermbaseError("; ".join(p.message for p in problems), f"{glossary.CONCEPT_DIR}/{concept_id}.yaml")
-    path = glossary.write_concept(root, concept)
-    click.echo(f"added {path}")
+    path = root / glossary.CONCEPT_DIR / f"{concept_id}.yaml"
+    handle.commit({path: glossary.concept_bytes(concept)})
+    return path
 
 
 @main.command()
@@ -144,10 +160,8 @@ def search(query, glossary_path, limit, as_json):
 @json_option
 def validate(glossary_path, strict, as_json):
     """Check the glossary; exit 1 on errors (or warnings with --strict)."""
-    from . import api
-
     root = require_glossary_dir(glossary_path)
-    termbase = api.open(root, progress=Progress(f"checking {root}"))
+    termbase = open_termbase(root, label=f"checking {root}")
     findings = termbase.validate()
     errors = [f for f in findings if f.severity == "error" or strict]
     if as_json:
@@ -182,16 +196,24 @@ def stats(glossary_path, as_json):
 @main.command()
 @glossary_option(read_only=False)
 @click.option("--check", is_flag=True, help="only report files not in canonical form (exit 1 if any)")
-def fmt(glossary_path, check):
+@wait_option
+def fmt(glossary_path, check, wait):
     """Rewrite the glossary files in canonical form."""
     root = require_glossary_dir(glossary_path)
-    termbase = glossary.read(root)
-    stale = {path: data for path, data in glossary.rendered(termbase, root).items() if path.read_bytes() != data}
+
+    def stale_files() -> dict:
+        termbase = glossary.read(root)
+        return {path: data for path, data in glossary.rendered(termbase, root).items() if path.read_bytes() != data}
+
     if check:
+        stale = stale_files()
         for path in stale:
             click.echo(f"{path}: not in canonical form (run `termbase fmt`)")
         sys.exit(1 if stale else 0)
-    replace_all_atomic(stale)
+    handle = open_termbase(root)
+    with handle.writing(wait):
+        stale = stale_files()
+        handle.commit(stale)
     for path in stale:
         click.echo(f"rewrote {path}")
 
@@ -207,7 +229,8 @@ def fmt(glossary_path, check):
 @click.option("--no-bom", is_flag=True, help="CSV/TSV without a byte-order mark")
 @click.option("--exports", "exports_dir", default=DEFAULT_EXPORTS, show_default=True, type=click.Path(path_type=Path))
 @glossary_option()
-def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, glossary_path):
+@wait_option
+def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, glossary_path, wait):
     """Export the termbase to TBX, PO/MO, XLSX, CSV, TSV or OmegaT."""
     if all_formats == bool(fmt):
         raise UsageError("give either --format FMT or --all")
@@ -231,22 +254,27 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
         click.echo(f"wrote {target}", err=True)
         return
     termbase = open_termbase(glossary_path).termbase(in_memory=True)
-    stale = []
-    for format_ in formats.FORMATS.values():
-        if not format_.export_name:
-            continue
-        target = exports_dir / format_.export_name
-        data = formats.render(termbase, format_.name)
-        if target.exists() and target.read_bytes() == data:
-            continue
-        stale.append(target)
-        if check:
-            click.echo(f"{target}: stale (run `termbase export --all`)")
-        else:
-            write_bytes_atomic(target, data)
-            click.echo(f"wrote {target}", err=True)
+
+    def stale_exports() -> dict:
+        rendered = {exports_dir / f.export_name: formats.render(termbase, f.name)
+                    for f in formats.FORMATS.values() if f.export_name and f.in_all}
+        return {target: data for target, data in rendered.items() if not target.exists() or target.read_bytes() != data}
+
     if check:
+        stale = stale_exports()
+        for target in stale:
+            click.echo(f"{target}: stale (run `termbase export --all`)")
         sys.exit(1 if stale else 0)
+    from .store import journal
+    from .store.lock import WriteLock
+
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    with WriteLock(exports_dir, wait):        # the set of exports changes all at once, one writer at a time
+        journal.recover(exports_dir)
+        stale = stale_exports()
+        journal.commit(exports_dir, stale)
+    for target in stale:
+        click.echo(f"wrote {target}", err=True)
     if not stale:
         click.echo(f"{exports_dir}: all exports up to date", err=True)
 
@@ -260,24 +288,36 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
 @click.option("--target-lang", help="language of the second column of a two-column table (default ar)")
 @glossary_option(read_only=False)
 @json_option
-def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json):
+@wait_option
+def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json, wait):
     """Merge concepts from FILE into the glossary, with a change report."""
-    root = require_glossary_dir(glossary_path)
-    current = glossary.read(root, progress=Progress(f"reading {root}"))
+    handle = open_termbase(require_glossary_dir(glossary_path))
+    with handle.writing(wait):
+        ambiguous = _import(handle, file, fmt, dry_run, source_lang, target_lang, as_json)
+    sys.exit(1 if ambiguous else 0)
+
+
+def _import(handle, file, fmt, dry_run, source_lang, target_lang, as_json) -> bool:
+    root = handle.path
+    current = handle.termbase(in_memory=True)
     warnings: list = []
     languages = {k: v for k, v in (("source_lang", source_lang), ("target_lang", target_lang)) if v}
     incoming = open_termbase(file, fmt, warnings, **languages).termbase(in_memory=True)
     if not len(incoming):
         warnings.append(Finding(file, None, "warning", "the file holds no concepts", "empty-import"))
+    from . import merge, validate as validate_module
+
     warnings += validate_module.sanitize(incoming, str(file))
     show_warnings(warnings)
     if any(w.severity == "error" for w in warnings):
         raise TermbaseError("the file has errors (listed above); nothing was written", file)
     merged, report = merge.merge_into(current, incoming)
     touched = set(report.added) | set(report.updated)
-    errors = [f for f in validate_module.validate_termbase(merged, str(file), only=touched) if f.severity == "error"]
+    findings = validate_module.validate_termbase(merged, str(file), only=touched)
+    errors = [f for f in findings if f.severity == "error"]
     if as_json:
-        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors], dry_run=dry_run))
+        emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors],
+                       warnings=[f.as_dict() for f in findings if f.severity != "error"], dry_run=dry_run))
     else:
         for change in report.changes:
             click.echo(str(change))
@@ -285,15 +325,15 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
             click.echo(f"{glossary.HEADER_FILE}: subject field {subject!r} added (describe it there)")
         for label, candidates, reason in report.ambiguous:
             click.echo(f"ambiguous: {label!r} matches {', '.join(candidates)} ({reason}); not imported")
-        for finding in errors:
+        for finding in findings:
             click.echo(str(finding), err=True)
         click.echo(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
                    f"{len(report.ambiguous)} ambiguous" + (" (dry run: nothing written)" if dry_run else ""), err=True)
     if errors:
         raise TermbaseError("the import would make the glossary invalid; nothing was written", file)
     if not dry_run:
-        glossary.write(merged, root, prune=False)
-    sys.exit(1 if report.ambiguous else 0)
+        handle.commit(*glossary.changes(merged, root, prune=False))
+    return bool(report.ambiguous)
 
 
 @main.command()
@@ -302,6 +342,8 @@ def import_(file, fmt, dry_run, source_lang, target_lang, glossary_path, as_json
 @json_option
 def diff(a, b, as_json):
     """What differs between two termbases (glossary directories or files); exit 1 if any."""
+    from . import merge
+
     changes = merge.diff(load_termbase(a), load_termbase(b))
     if as_json:
         emit_json([c.as_dict() for c in changes])
@@ -315,8 +357,9 @@ def diff(a, b, as_json):
 from .cli_recognition import check as _check, extract as _extract, find as _find  # noqa: E402
 from .cli_review import review as _review  # noqa: E402
 from .cli_site import site as _site  # noqa: E402
+from .cli_git import COMMANDS as _git_commands  # noqa: E402
 
-for _command in (_find, _extract, _check, _review, _site):
+for _command in (_find, _extract, _check, _review, _site, *_git_commands):
     main.add_command(_command)
 
 

@@ -1,7 +1,9 @@
 """What every termbase command shares: error display, options, JSON output, loading a termbase."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,10 +24,46 @@ class CommandError(click.ClickException):
         self.exit_code = error.exit_code
 
 
+# The exit status when the reader of stdout goes away: what a shell reports for git, which dies of
+# SIGPIPE (`git log | head -1` has status 141 = 128 + 13).
+CLOSED_PIPE_EXIT = 141
+
+
+@contextlib.contextmanager
+def quiet_on_closed_pipe():
+    """Exit quietly with CLOSED_PIPE_EXIT when stdout's reader has gone (`termbase list | head -1`).
+
+    stdout is flushed here, so a closed pipe cannot surface at interpreter exit; then stdout is
+    pointed at /dev/null, as the Python docs recommend (signal module, "Note on SIGPIPE"), so that
+    nothing is written or reported at shutdown.
+    """
+    try:
+        try:
+            yield
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(CLOSED_PIPE_EXIT)
+
+
 class TermbaseGroup(click.Group):
+    """The `termbase` group: errors as `Error: …` with their exit code, a closed stdout quietly."""
+
+    def main(self, *args, **kwargs):
+        with quiet_on_closed_pipe():
+            return super().main(*args, **kwargs)
+
+    def make_context(self, *args, **kwargs):
+        with quiet_on_closed_pipe():
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with quiet_on_closed_pipe():
+                return super().invoke(ctx)
         except TermbaseError as error:
             raise CommandError(error) from None
         except OSError as error:
@@ -40,6 +78,8 @@ def glossary_option(read_only: bool = True):
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
+wait_option = click.option("--wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                           help="how long to wait for another writer of the glossary (default 10)")
 
 
 def emit_json(data) -> None:
@@ -68,7 +108,8 @@ class Progress:
         click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
 
 
-def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options):
+def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, label: str | None = None,
+                  **options):
     """A glossary directory or any importable file, opened (`termbase.api.Glossary`).
 
     Reader warnings are appended to `warnings` when given, else printed on stderr; `options` go
@@ -80,8 +121,12 @@ def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = No
     if not path.exists():
         raise UsageError("no such glossary directory or file (give one with -g, or create one with `termbase init`)"
                          if path == Path(DEFAULT_GLOSSARY) else "no such glossary directory or file", path)
-    label = f"indexing {path}" if path.is_dir() else f"reading {path}"
-    return api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+    label = label or (f"indexing {path}" if path.is_dir() else f"reading {path}")
+    termbase = api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(termbase.close)
+    return termbase
 
 
 def load_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:

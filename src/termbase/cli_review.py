@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from . import glossary
-from .cli_common import emit_json, glossary_option, json_option, open_termbase, require_glossary_dir
+from .cli_common import emit_json, glossary_option, json_option, open_termbase, require_glossary_dir, wait_option
 from .errors import TermbaseError, UsageError
-from .fileio import atomic_open, replace_all_atomic
+from .fileio import atomic_open
 from .model import ReviewStatus
 
 @click.group()
@@ -49,17 +49,28 @@ def export(output, subject, status, languages, glossary_path):
 @click.option("--ours", "prefer", flag_value="ours", help="resolve conflicts with the glossary's value")
 @json_option
 @glossary_option(read_only=False)
-def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_path):
+@wait_option
+def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_path, wait):
     """Merge an edited review workbook (or a CSV saved from it) into the glossary.
 
     Three-way merge per field: reviewer-only changes are applied, glossary-only changes kept,
     and fields both changed are conflicts (that concept is left alone unless --theirs/--ours).
     Any invalid cell means nothing is imported.
     """
+    handle = open_termbase(require_glossary_dir(glossary_path))
+    with handle.writing(wait):
+        summary = _import(handle, file, dry_run, reviewer, allow_deletes, prefer, as_json)
+    if summary["conflict"]:
+        click.echo("concepts with conflicts were left unchanged: resolve them with --theirs or --ours, "
+                   "or edit the glossary and export again", err=True)
+        sys.exit(1)
+
+
+def _import(handle, file, dry_run, reviewer, allow_deletes, prefer, as_json) -> dict:
     from . import review as review_module
 
-    root = require_glossary_dir(glossary_path)
-    current = glossary.read(root)
+    root = handle.path
+    current = handle.termbase(in_memory=True)
     parsed = review_module.read_review(file, current.languages)
     plan = review_module.plan_import(current, parsed, reviewer=reviewer, allow_deletes=allow_deletes, prefer=prefer)
     summary = plan.summary()
@@ -73,13 +84,9 @@ def import_(file, dry_run, reviewer, allow_deletes, prefer, as_json, glossary_pa
     if plan.errors:
         raise TermbaseError(f"{len(plan.errors)} error(s) in the review file; nothing was imported", file)
     if not dry_run:
-        files, remove = review_module.changed_files(plan, root)
-        replace_all_atomic(files, remove=remove)
+        handle.commit(*review_module.changed_files(plan, root))
     click.echo(f"{summary['updated']} updated, {summary['added']} added, {summary['deleted']} deleted, "
                f"{summary['conflict']} with conflicts, {summary['rejected']} rejected, "
                f"{summary['unchanged']} unchanged ({summary['mode']})"
                + (" (dry run: nothing written)" if dry_run else ""), err=True)
-    if summary["conflict"]:
-        click.echo("concepts with conflicts were left unchanged: resolve them with --theirs or --ours, "
-                   "or edit the glossary and export again", err=True)
-        sys.exit(1)
+    return summary

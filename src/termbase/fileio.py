@@ -21,7 +21,7 @@ def _temp_beside(path: Path) -> tuple[int, str]:
             continue
 
 
-def _file_mode(path: Path) -> int:
+def file_mode(path: Path) -> int:
     """The mode a replacement for `path` gets: the old file's, else 0666 less the umask."""
     try:
         return os.stat(path).st_mode & 0o7777
@@ -54,7 +54,7 @@ def atomic_open(path, mode: str = "wb", **kwargs):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode(path))
+        os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -82,7 +82,7 @@ def replace_all_atomic(files: dict, remove=()) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(tmp, _file_mode(path))
+            os.chmod(tmp, file_mode(path))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):

@@ -7,14 +7,15 @@ Reading then writing an unchanged glossary gives the same bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import unicodedata
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
 
-from .errors import TermbaseError
-from .fileio import decode_text, replace_all_atomic, write_bytes_atomic
+from .errors import Finding, TermbaseError
+from .fileio import decode_text
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
 
@@ -243,18 +244,19 @@ def header_bytes(termbase: Termbase) -> bytes:
 NULLS = {"", "~", "null", "Null", "NULL"}
 
 
-def _load_text(text: str, path):
+def _load_text(text: str, path, aliases: list | None = None):
     """Plain data from one YAML document, every scalar as text (a null is None).
 
     Built straight from libyaml's event stream: twice as fast as `yaml.load` with the C loader,
     which resolves types we never want (a term `yes` stays the text "yes"; dates are parsed
     by the model) and silently keeps the last of two equal keys, which is reported here.
+    Anchors and aliases are followed; with `aliases`, each is appended to it as a Finding.
     """
     import yaml
     from yaml._yaml import CParser
 
     parser = CParser(text)
-    stack, anchors = [], {}
+    stack, anchors, anchor_lines = [], {}, {}
     current = root = key = None
     documents = 0
     try:
@@ -267,10 +269,14 @@ def _load_text(text: str, path):
                 value = None if event.implicit[0] and event.value in NULLS else event.value
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 value = {} if kind is yaml.MappingStartEvent else []
                 if event.anchor:
                     anchors[event.anchor] = value
+                    if aliases is not None:
+                        aliases.append(_alias_finding(event, False, anchor_lines, path))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 current, key = stack.pop()
                 continue
@@ -278,6 +284,8 @@ def _load_text(text: str, path):
                 if event.anchor not in anchors:
                     raise TermbaseError(f"malformed YAML: unknown alias *{event.anchor}", path, event.start_mark.line + 1)
                 value = anchors[event.anchor]
+                if aliases is not None:
+                    aliases.append(_alias_finding(event, True, anchor_lines, path))
             else:
                 if kind is yaml.DocumentStartEvent:
                     documents += 1
@@ -311,9 +319,40 @@ def _load_text(text: str, path):
     return root
 
 
-def parse_yaml(raw: bytes, path) -> object:
-    """Decode and parse one YAML file; errors name the file, line and column."""
-    return _load_text(decode_text(raw, path, utf16=False), path)
+_CONFLICT_MARKER = re.compile(rb"^(?:<{7}|={7}|>{7})(?:[ \t]|\r?$)", re.M)
+
+
+def conflict_line(raw: bytes) -> int | None:
+    """The line of the first git conflict marker (`<<<<<<<`, `=======`, `>>>>>>>` starting a line), if any."""
+    match = _CONFLICT_MARKER.search(raw)
+    return None if match is None else raw.count(b"\n", 0, match.start()) + 1
+
+
+def _alias_finding(event, is_alias: bool, anchor_lines: dict, path) -> Finding:
+    """A `yaml-alias` error for an anchor (&name) or alias (*name): the loaded data repeats the
+    anchored value where the raw file shows only a name."""
+    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    if is_alias:
+        where = f" (anchored at line {anchor_lines[event.anchor]})" if event.anchor in anchor_lines else ""
+        message = f"YAML alias *{event.anchor} stands for a value written elsewhere{where}"
+    else:
+        anchor_lines[event.anchor] = line
+        message = f"YAML anchor &{event.anchor}"
+    return Finding(path, line, "error", f"{message}; glossary files spell every value out (run `termbase fmt`)",
+                   "yaml-alias", column)
+
+
+def parse_yaml(raw: bytes, path, aliases: list | None = None) -> object:
+    """Decode and parse one YAML file; errors name the file, line and column (a file with git
+    conflict markers is refused before its YAML is read).
+
+    With `aliases`, every YAML anchor and alias is appended to it as a `yaml-alias` Finding.
+    """
+    line = conflict_line(raw)
+    if line is not None:
+        raise TermbaseError("unresolved merge conflict (git conflict markers); resolve it, then run "
+                            "`termbase validate` [merge-conflict]", path, line)
+    return _load_text(decode_text(raw, path, utf16=False), path, aliases)
 
 
 def locate(raw: bytes, keypath: tuple) -> int | None:
@@ -369,10 +408,24 @@ def read_header(root) -> Termbase:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise TermbaseError(f"not a glossary: {HEADER_FILE} is missing (create one with `termbase init`)", Path(root)) from None
+    return header_from_bytes(raw, path)
+
+
+def header_from_bytes(raw: bytes, path) -> Termbase:
+    """The header in the bytes of a `termbase.yaml`; the first error raises TermbaseError naming `path`."""
     problems: list = []
     termbase = header_from_dict(parse_yaml(raw, path), problems)
     _raise_first(problems, raw, path)
     return termbase
+
+
+def concept_from_bytes(raw: bytes, path) -> Concept:
+    """The concept in the bytes of a concept file, whatever the file's name (git's temporary
+    versions); the first error raises TermbaseError naming `path`."""
+    problems: list = []
+    concept = concept_from_dict(parse_yaml(raw, path), problems)
+    _raise_first(problems, raw, path)
+    return concept
 
 
 def load_concept(raw: bytes, path: Path) -> tuple[dict, Concept]:
@@ -420,8 +473,10 @@ def read(root, progress=None) -> Termbase:
 
 def write_concept(root, concept: Concept) -> Path:
     """Write one concept file atomically; returns its path."""
+    from .store import journal
+
     path = Path(root) / CONCEPT_DIR / f"{concept.id}.yaml"
-    write_bytes_atomic(path, concept_bytes(concept))
+    journal.commit(root, {path: concept_bytes(concept)})
     return path
 
 
@@ -434,15 +489,22 @@ def rendered(termbase: Termbase, root) -> dict[Path, bytes]:
     return files
 
 
-def write(termbase: Termbase, root, prune: bool = True) -> list[Path]:
-    """Write the whole glossary; files whose bytes are unchanged are not touched.
-
-    All changed files are staged before any is renamed into place. With `prune`, concept files
-    of concepts no longer in the termbase are removed. Returns the paths written or removed.
-    """
+def changes(termbase: Termbase, root, prune: bool = True) -> tuple[dict, list]:
+    """({path: bytes} that differ from the files, [paths to remove]) to make `root` hold
+    `termbase`; with `prune`, concept files of concepts no longer in it are removed."""
     files = rendered(termbase, root)
     changed = {path: data for path, data in files.items()
                if not path.exists() or path.read_bytes() != data}
     stale = [path for path in concept_paths(root) if path not in files] if prune else []
-    replace_all_atomic(changed, remove=stale)
+    return changed, stale
+
+
+def write(termbase: Termbase, root, prune: bool = True) -> list[Path]:
+    """Write the whole glossary, all or nothing (`store.journal`); files whose bytes are
+    unchanged are not touched. Returns the paths written or removed."""
+    from .store import journal
+
+    Path(root).mkdir(parents=True, exist_ok=True)
+    changed, stale = changes(termbase, root, prune)
+    journal.commit(root, changed, remove=stale)
     return sorted(changed) + stale

@@ -7,40 +7,37 @@ locked and grey, a hidden `Fingerprint` column holds a hash of each concept as e
 hidden `_base` sheet holds each exported concept as its canonical YAML — the base of a three-way
 merge.
 
-`plan_import` reads the edited workbook (or a CSV saved from it) and merges every row field by
-field: what only the reviewer changed is applied, what only the glossary changed is kept, what
-both changed differently is a conflict (nothing of that concept is applied unless `prefer` is
-`theirs` or `ours`). Without the `_base` sheet (a CSV) the fingerprint decides: a field that
-differs from the glossary is applied only if the concept is unchanged since the export, else it
-is a conflict. Every cell that would be applied is validated with the glossary checks; any error
-means nothing is applied.
+`read_review` reads the edited workbook (or a CSV saved from it); `plan_import` merges its rows
+into the glossary with `merge.merge_review` (the three-way merge engine that the git merge driver
+shares) and checks every cell that would be applied with the glossary checks, naming the cell;
+any error means nothing is applied.
 
 Other terms are written `text (status, type)`, separated by `;` (by line breaks when a term
 contains `;`); `text ()` marks a term without status or type whose text ends with `)`.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as _dt
-import hashlib
 import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from . import arabic
 from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
+from .formats.sheetxml import iter_rows, open_workbook
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
-                           finish_sheet, is_rtl_language, language_name, merged_ranges, needs_neutralising,
+                           finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
 from .glossary import Problem, concept_bytes, concept_from_dict, parse_yaml
-from .merge import diff_concepts
-from .model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, TermType,
-                    Termbase, check_language_tag, primary_language, unique_id)
+from .merge import (Item, Plan, concept_values, fingerprint, fingerprint_bytes as _hash,  # noqa: F401
+                    is_term_key, merge_review, vocab_text as _vocab_text)
+from .model import (AdministrativeStatus, Concept, ReviewStatus, TermType, Termbase, check_language_tag,
+                    primary_language)
 from .validate import check_cross_references, check_text, concept_problems, duplicate_preferred, validate_termbase
 
 REVIEW_SHEET = "Review"
@@ -112,15 +109,6 @@ def review_fields(languages, reference=()) -> list[Field]:
     return columns
 
 
-def fingerprint(concept: Concept) -> str:
-    """A short hash of the concept's canonical YAML (`fp-…`: never taken for a number by a spreadsheet)."""
-    return _hash(concept_bytes(concept))
-
-
-def _hash(data: bytes) -> str:
-    return "fp-" + hashlib.sha256(data).hexdigest()[:16]
-
-
 @dataclass
 class BaseEntry:
     """A concept as exported, from the `_base` sheet: its YAML, parsed only when a merge needs it."""
@@ -144,34 +132,6 @@ class BaseEntry:
                                              where=f"{BASE_SHEET}!{self.ref}"))
                 self.concept = None
         return self.concept
-
-
-def _vocab_text(value) -> str:
-    if value is None:
-        return ""
-    return value.short if isinstance(value, AdministrativeStatus) else value.value
-
-
-def _qualifier(term: Term) -> str:
-    return ", ".join(x for x in (_vocab_text(term.status), _vocab_text(term.type)) if x)
-
-
-def concept_values(concept: Concept, languages) -> dict:
-    """The review values of a concept: {key: text}, other terms as `<tag>.other[<text>]: qualifier`."""
-    values = {"note": concept.note, "review_status": _vocab_text(concept.review_status),
-              "subject_fields": "; ".join(concept.subject_fields)}
-    for tag in languages:
-        section = concept.section(tag)
-        preferred = section.preferred() if section else None
-        values[f"{tag}.term"] = preferred.text if preferred else ""
-        values[f"{tag}.type"] = _vocab_text(preferred.type) if preferred else ""
-        values[f"{tag}.status"] = _vocab_text(preferred.status) if preferred else ""
-        values[f"{tag}.context"] = preferred.context if preferred else ""
-        values[f"{tag}.definition"] = section.definition if section else ""
-        for term in section.terms if section else ():
-            if term is not preferred:
-                values[f"{tag}.other[{term.text}]"] = _qualifier(term)
-    return values
 
 
 def other_terms(values: dict, tag: str) -> list[tuple[str, str]]:
@@ -203,28 +163,10 @@ def parse_terms(text: str) -> list[tuple[str, str]]:
         qualifier = ""
         match = _QUALIFIED.match(item)
         if match:
-            words = [w.strip() for w in match.group(2).split(",") if w.strip()]
-            status = type_ = None
-            unknown = []
-            for word in words:
-                try:
-                    parsed = AdministrativeStatus.parse(word)
-                    if status is not None:
-                        raise ValueError(f"two statuses in {item!r}")
-                    status = parsed
-                    continue
-                except ValueError:
-                    pass
-                try:
-                    parsed = TermType.parse(word)
-                    if type_ is not None:
-                        raise ValueError(f"two term types in {item!r}")
-                    type_ = parsed
-                except ValueError:
-                    unknown.append(word)
+            unknown, canonical = _qualifier_words(match.group(2))
             if not unknown:
                 item = match.group(1).strip()
-                qualifier = ", ".join(x for x in (_vocab_text(status), _vocab_text(type_)) if x)
+                qualifier = canonical
             elif _LOOKS_LIKE_QUALIFIER.match(match.group(2).strip()):
                 raise ValueError(f"{unknown[0]!r} in {item!r} is not a status ({', '.join(vocabulary_values(AdministrativeStatus))}) "
                                  f"or term type ({', '.join(TermType.values())})")
@@ -236,14 +178,30 @@ def parse_terms(text: str) -> list[tuple[str, str]]:
     return items
 
 
-def _parse_qualifier(qualifier: str):
+@lru_cache(maxsize=1024)
+def _qualifier_words(inside: str) -> tuple:
+    """([words that are neither a status nor a term type], canonical qualifier) for the text inside
+    the brackets of an other-terms item (`admitted, acronym`); a second status or type is such a word."""
+    words = [w.strip() for w in inside.split(",") if w.strip()]
     status = type_ = None
-    for word in filter(None, (w.strip() for w in qualifier.split(","))):
+    unknown = []
+    for word in words:
         try:
-            status = AdministrativeStatus.parse(word)
+            parsed = AdministrativeStatus.parse(word)
+            if status is not None:
+                raise ValueError("a second status")
+            status = parsed
+            continue
         except ValueError:
-            type_ = TermType.parse(word)
-    return status, type_
+            pass
+        try:
+            parsed = TermType.parse(word)
+            if type_ is not None:
+                raise ValueError("a second term type")
+            type_ = parsed
+        except ValueError:
+            unknown.append(word)
+    return tuple(unknown), ", ".join(x for x in (_vocab_text(status), _vocab_text(type_)) if x)
 
 
 # --- export --------------------------------------------------------------------------------
@@ -490,14 +448,12 @@ def read_review(path, glossary_languages=(), warnings=None) -> ReviewFile:
 
 
 def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
-    from openpyxl import load_workbook
-
     name = str(path)
     with open(path, "rb") as handle:
         check_archive(handle, name)
         handle.seek(0)
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
+            workbook = open_workbook(handle)
         except Exception as error:  # openpyxl raises many kinds for a damaged file
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None
         try:
@@ -508,16 +464,10 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
             reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
-            grid = []
-            for index, row in enumerate(workbook[title].iter_rows(), 1):
-                if index > MAX_ROWS:
-                    raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
-                grid.append([(cell.coordinate, cell) for cell in row if getattr(cell, "value", None) is not None])
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
-            for span in merged_ranges(workbook[title], name):
-                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
-                             "cleared; unmerge them", "merged-cells")
+            merged: list = []
+            start = len(review.errors)
 
             def text(cell, ref):
                 try:
@@ -525,7 +475,23 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
                 except TermbaseError as error:   # a formula: flagged, never evaluated
                     review.error(ref, error.message, "formula")
                     return None
-            _read_rows(review, ([(ref, text(cell, ref)) for ref, cell in row] for row in grid))
+
+            def rows():   # streamed: a row is read when _read_rows takes it
+                number = 0
+                for index, row in iter_rows(workbook[title], name, merged):
+                    if index > MAX_ROWS:
+                        raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
+                    for number in range(number + 1, index):   # rows without cells keep the numbering
+                        yield []
+                    number = index
+                    yield [(cell.coordinate, text(cell, cell.coordinate)) for cell in row]
+            _read_rows(review, rows())
+            later = review.errors[start:]   # the merged ranges (known once the sheet is read) come first
+            del review.errors[start:]
+            for span in merged:
+                review.error(span, "merged cells: only the first keeps its value, so the others would import as "
+                             "cleared; unmerge them", "merged-cells")
+            review.errors += later
             review.warnings = reader.warnings + review.warnings
             return review
         finally:
@@ -542,11 +508,8 @@ def _languages(glossary_languages, base) -> list:
 def _read_base(sheet, findings: ReviewFile) -> dict:
     base = {}
     reader = SheetReader(findings.name, BASE_SHEET, [])
-    for index, row in enumerate(sheet.iter_rows(), 1):
+    for index, cells in iter_rows(sheet, findings.name):
         if index == 1:
-            continue
-        cells = [c for c in row if getattr(c, "value", None) is not None]
-        if not cells:
             continue
         try:
             texts = [c.value if isinstance(c.value, str) else reader.text(c) for c in cells]
@@ -599,7 +562,7 @@ def _read_csv(path: Path, glossary_languages) -> ReviewFile:
     return review
 
 
-_REF = re.compile(r"([A-Z]+)(\d+)\Z")
+_DIGITS = "0123456789"
 
 
 def _read_rows(review: ReviewFile, rows) -> None:
@@ -613,7 +576,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
             for ref, text in cells:
                 if text is None:
                     continue
-                letter = _REF.match(ref).group(1)
+                letter = ref.rstrip(_DIGITS)
                 column = index.get(header_key(text))
                 if column is None:
                     unknown[letter] = text
@@ -635,7 +598,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
         for ref, text in cells:
             if text is None:
                 continue
-            letter = _REF.match(ref).group(1)
+            letter = ref.rstrip(_DIGITS)
             column = columns.get(letter)
             seen = True
             if column is None:
@@ -648,6 +611,12 @@ def _read_rows(review: ReviewFile, rows) -> None:
             review.rows.append(row)
     if "id" not in review.column_cells:
         raise TermbaseError("the file is empty: no header row", review.name)
+
+
+@lru_cache(maxsize=1024)
+def _vocab_value(vocab, text: str) -> str:
+    """The canonical text of a vocabulary cell (ValueError if it is none of the values)."""
+    return _vocab_text(vocab.parse(text))
 
 
 def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> None:
@@ -669,7 +638,7 @@ def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> No
             row.values[f"{column.lang}.other[{term}]"] = qualifier
     elif column.kind == "vocab":
         try:
-            row.values[column.key] = _vocab_text(column.vocab.parse(text))
+            row.values[column.key] = _vocab_value(column.vocab, text)
         except ValueError as error:
             review.error(ref, str(error), "bad-value")
     elif column.kind == "list":
@@ -678,94 +647,15 @@ def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> No
         row.values[column.key] = text
 
 
-# --- the merge -----------------------------------------------------------------------------
+# --- the merge (merge.merge_review) and its cells -----------------------------------------
 
-@dataclass
-class Item:
-    """What happened to one field of one concept."""
-
-    field: str
-    outcome: str                # applied | kept | conflict | rejected
-    base: object = None
-    glossary: object = None
-    reviewer: object = None
-    cell: str | None = None
-    message: str = ""
-    key: str = ""
-
-    def as_dict(self) -> dict:
-        return dict(vars(self))
-
-    def __str__(self) -> str:
-        where = f" [{self.cell}]" if self.cell else ""
-        if self.outcome == "applied":
-            text = f"{_show(self.glossary)} → {_show(self.reviewer)}"
-        elif self.outcome == "conflict":
-            text = f"glossary {_show(self.glossary)}, reviewer {_show(self.reviewer)} (exported {_show(self.base)})"
-        elif self.outcome == "kept":
-            text = f"{_show(self.glossary)} (changed in the glossary since the export)"
-        else:
-            text = f"{_show(self.reviewer)} not applied"
-        return f"  {self.outcome:<9}{self.field}{where}: {text}" + (f" — {self.message}" if self.message else "")
-
-
-def _show(value) -> str:
-    return "(none)" if value in (None, "") else repr(value)
-
-
-@dataclass
-class ConceptResult:
-    id: str
-    row: int | None
-    outcome: str                # updated | added | deleted | conflict | rejected | unchanged
-    items: list = field(default_factory=list)
-    changes: list = field(default_factory=list)      # merge.Change: the effect on the glossary
-    message: str = ""
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "row": self.row, "outcome": self.outcome, "message": self.message,
-                "fields": [i.as_dict() for i in self.items], "changes": [c.as_dict() for c in self.changes]}
-
-
-@dataclass
-class Plan:
-    """The outcome of merging a review file: the new termbase and the report."""
-
-    review: ReviewFile
-    termbase: Termbase
-    concepts: list = field(default_factory=list)
-    written: dict = field(default_factory=dict)      # id -> Concept (changed or added)
-    deleted: list = field(default_factory=list)
-
-    @property
-    def errors(self) -> list:
-        return self.review.errors
-
-    @property
-    def warnings(self) -> list:
-        return self.review.warnings
-
-    def count(self, outcome: str) -> int:
-        return sum(r.outcome == outcome for r in self.concepts)
-
-    def summary(self) -> dict:
-        return {"mode": "three-way" if self.review.base is not None else "fingerprint",
-                **{name: self.count(name) for name in ("updated", "added", "deleted", "conflict", "rejected", "unchanged")},
-                "errors": len(self.errors), "warnings": len(self.warnings)}
-
-    def as_dict(self) -> dict:
-        return {"file": self.review.name, "summary": self.summary(),
-                "concepts": [r.as_dict() for r in self.concepts if r.outcome != "unchanged" or r.items],
-                "errors": [f.as_dict() for f in self.errors], "warnings": [f.as_dict() for f in self.warnings]}
-
-    def lines(self):
-        for result in self.concepts:
-            if result.outcome == "unchanged" and not result.items:
-                continue
-            row = f" (row {result.row})" if result.row else ""
-            yield f"{result.id}{row}: {result.outcome}" + (f" — {result.message}" if result.message else "")
-            for item in result.items:
-                yield str(item)
+def plan_import(glossary: Termbase, review: ReviewFile, reviewer: str = "", today: _dt.date | None = None,
+                allow_deletes: bool = False, prefer: str | None = None) -> Plan:
+    """Merge the review file into a copy of `glossary` (`prefer`: None, `theirs` or `ours`), every
+    applied cell checked; writes nothing."""
+    plan = merge_review(glossary, review, _label, reviewer, today, allow_deletes, prefer)
+    _validate(plan, glossary)
+    return plan
 
 
 def _label(key: str) -> str:
@@ -777,406 +667,6 @@ def _label(key: str) -> str:
     if rest.startswith("other["):
         return f"{name} other terms: {rest[6:-1]}"
     return f"{name} {dict((s, w) for s, w, *_ in LANGUAGE_FIELDS).get(rest, rest)}"
-
-
-def _row_values(row: Row, fallback: dict) -> dict:
-    """The reviewer's values: the row's, and `fallback`'s for the columns the sheet does not have."""
-    values = {key: value for key, value in fallback.items() if key.split("[", 1)[0] not in row.present}
-    values.update(row.values)
-    for key in row.present:
-        if key not in ("id", "fingerprint", "comment") and not key.endswith((".other", ".reference")):
-            values.setdefault(key, "")
-    return values
-
-
-def _is_term_key(key: str) -> bool:
-    return ".other[" in key
-
-
-def _norm(key: str, value):
-    """Empty text and no value are the same, except for other terms (present with no qualifier)."""
-    if _is_term_key(key):
-        return value
-    return None if value in (None, "") else value
-
-
-@dataclass
-class _Options:
-    reviewer: str
-    today: _dt.date
-    allow_deletes: bool
-    prefer: str | None
-
-
-def plan_import(glossary: Termbase, review: ReviewFile, reviewer: str = "", today: _dt.date | None = None,
-                allow_deletes: bool = False, prefer: str | None = None) -> Plan:
-    """Merge the review file into a copy of `glossary` (`prefer`: None, `theirs` or `ours`); writes nothing."""
-    if prefer not in (None, "theirs", "ours"):
-        raise ValueError(f"prefer must be None, 'theirs' or 'ours', not {prefer!r}")
-    options = _Options(reviewer, today or _dt.date.today(), allow_deletes, prefer)
-    result = Termbase(glossary.title, glossary.description, list(glossary.languages), dict(glossary.subject_fields),
-                      list(glossary.sources), dict(glossary.concepts))
-    plan = Plan(review, result)
-    seen: dict[str, Row] = {}
-    new_rows = []
-    for row in review.rows:
-        if row.id is None:
-            new_rows.append(row)
-        elif row.id in seen:
-            review.error(row.cells.get("id"), f"concept {row.id!r} has a second row (row {seen[row.id].number}); "
-                         "each concept has one row", "duplicate-id")
-        else:
-            seen[row.id] = row
-            _merge_row(plan, glossary, row, options)
-    if review.base is None:
-        review.warn(None, "no base sheet (a CSV?): changes are matched by fingerprint, and deleted rows "
-                    "cannot be told from concepts that were not exported", "no-base")
-    else:
-        for concept_id, base in review.base.items():
-            if concept_id not in seen:
-                _delete(plan, glossary, concept_id, base, None, options)
-    taken = set(result.concepts)
-    for row in new_rows:
-        _new_concept(plan, glossary, row, None, options, taken)
-    _validate(plan, glossary)
-    return plan
-
-
-def _unchanged(row: Row, concept: Concept | None, languages) -> bool:
-    """Whether the row holds exactly the glossary's values (then no merge is needed)."""
-    if concept is None or row.comment:
-        return False
-    ours = concept_values(concept, languages)
-    theirs = _row_values(row, ours)
-    return all(_norm(k, ours.get(k)) == _norm(k, theirs.get(k)) for k in set(ours) | set(theirs))
-
-
-def _same_as(row: Row, concept: Concept, languages) -> bool:
-    """Whether the row says nothing the concept does not (a new row imported before)."""
-    ours = concept_values(concept, languages)
-    theirs = _row_values(row, ours)
-    for tag in languages:              # a new row's term is preferred unless it says otherwise
-        if theirs.get(f"{tag}.term") and not theirs.get(f"{tag}.status"):
-            theirs[f"{tag}.status"] = "preferred"
-    keys = set(ours) | set(theirs)
-    return (all(_norm(k, ours.get(k)) == _norm(k, theirs.get(k)) for k in keys if k not in ("review_status", "subject_fields"))
-            and (not row.comment or row.comment in concept.note))
-
-
-def _cell(review: ReviewFile, row: Row, key: str) -> str | None:
-    return review.where(row.cells.get(key.split("[", 1)[0]))
-
-
-def _merge_row(plan: Plan, glossary: Termbase, row: Row, options: _Options) -> None:
-    review, languages = plan.review, plan.review.languages
-    current = glossary.concepts.get(row.id)
-    if review.base is not None:
-        base = review.base.get(row.id)
-        if base is None:
-            if current is None:
-                _new_concept(plan, glossary, row, row.id, options, set(plan.termbase.concepts))
-            elif _same_as(row, current, languages):
-                plan.concepts.append(ConceptResult(row.id, row.number, "unchanged",
-                                                   message="a new row that is already in the glossary"))
-            else:
-                plan.concepts.append(ConceptResult(row.id, row.number, "conflict", message=(
-                    "this concept is in the glossary but was not in this export (was the ID typed in?); "
-                    "nothing applied")))
-            return
-        if row.fingerprint and row.fingerprint != base.fingerprint:
-            review.error(row.cells.get("id"), f"the row's fingerprint is not that of concept {row.id!r} as exported: "
-                         "was the ID changed? Put it back, or clear it to add a new concept", "id-changed")
-            return
-        if not row.comment and row.present - {"id", "fingerprint"} and all(
-                _norm(k, v) is None or k == "subject_fields" for k, v in row.values.items() if not _is_term_key(k)) \
-                and not any(_is_term_key(k) for k in row.values):
-            _delete(plan, glossary, row.id, base, row, options, emptied=True)
-            return
-        if _unchanged(row, current, languages):
-            plan.concepts.append(ConceptResult(row.id, row.number, "unchanged"))
-            return
-        base = base.load(review)
-        if base is None:
-            return
-        base_values = concept_values(base, languages)
-    else:
-        if current is None:
-            if row.fingerprint:
-                plan.concepts.append(ConceptResult(row.id, row.number, "conflict", message=(
-                    "deleted from the glossary since the export; nothing applied")))
-            else:
-                _new_concept(plan, glossary, row, row.id, options, set(plan.termbase.concepts))
-            return
-        if _unchanged(row, current, languages):
-            plan.concepts.append(ConceptResult(row.id, row.number, "unchanged"))
-            return
-        base = current if row.fingerprint == fingerprint(current) else None
-        base_values = concept_values(base, languages) if base is not None else None
-    theirs = _row_values(row, base_values if base_values is not None else concept_values(current, languages))
-    readded = current is None             # deleted from the glossary since the export
-    if readded:
-        if theirs == base_values and not row.comment:
-            plan.concepts.append(ConceptResult(row.id, row.number, "unchanged",
-                                               message="deleted from the glossary since the export"))
-            return
-        if options.prefer != "theirs":
-            plan.concepts.append(ConceptResult(row.id, row.number, "conflict", message=(
-                "deleted from the glossary since the export but edited in the review; --theirs brings it back")))
-            return
-        current = base
-    ours = concept_values(current, languages)
-    result = ConceptResult(row.id, row.number, "unchanged")
-    merged, changed, conflicts = _merge_values(base_values, ours, theirs, result, review, row, options.prefer)
-    comment = row.comment if row.comment and row.comment not in current.note else ""
-    if conflicts and options.prefer is None:
-        for item in result.items:
-            if item.outcome == "applied":
-                item.outcome, item.message = "rejected", "not applied: the concept has a conflict (--theirs or --ours)"
-        if comment:
-            result.items.append(Item("Reviewer comment", "rejected", None, None, comment, _cell(review, row, "comment"),
-                                     "not applied: the concept has a conflict", "comment"))
-        result.outcome = "conflict"
-        plan.concepts.append(result)
-        return
-    if not changed and not comment and not readded:
-        plan.concepts.append(result)
-        return
-    concept = copy.deepcopy(current)
-    try:
-        result.message = _apply(concept, merged, changed, languages, other_order(theirs, ours))
-    except _CellError as error:
-        review.error(row.cells.get(error.key), error.message, "bad-value")
-        return
-    if changed and "review_status" not in changed and concept.review_status is not ReviewStatus.REVIEWED:
-        result.items.append(Item("Review status", "applied", _vocab_text(current.review_status),
-                                 _vocab_text(current.review_status), "reviewed", None,
-                                 "set because reviewer changes were accepted", "review_status"))
-        concept.review_status = ReviewStatus.REVIEWED
-    if comment:
-        add_note(concept, _comment_line(comment, options))
-        result.items.append(Item("Reviewer comment", "applied", None, None, comment, _cell(review, row, "comment"),
-                                 "added to the concept note", "comment"))
-    concept.modified = options.today
-    if options.reviewer:
-        concept.modified_by = options.reviewer
-    result.changes = diff_concepts(None if readded else current, concept)
-    result.outcome = "added" if readded else "updated"
-    plan.termbase.concepts[concept.id] = concept
-    plan.written[concept.id] = (concept, row)
-    plan.concepts.append(result)
-
-
-def _merge_values(base: dict | None, ours: dict, theirs: dict, result: ConceptResult, review: ReviewFile,
-                  row: Row, prefer: str | None):
-    """Three-way merge of review values; `base` None means unknown (then every difference conflicts).
-
-    Returns (merged values, keys taken from the reviewer, whether there were conflicts).
-    """
-    merged = dict(ours)
-    changed = set()
-    conflicts = False
-    keys = list(theirs) + [k for k in ours if k not in theirs] + [k for k in (base or {}) if k not in theirs and k not in ours]
-    for key in keys:
-        b = _norm(key, (base or {}).get(key))
-        o, t = _norm(key, ours.get(key)), _norm(key, theirs.get(key))
-        if t == o:
-            continue
-        item = Item(_label(key), "", b, o, t, _cell(review, row, key), key=key)
-        result.items.append(item)
-        if key == "subject_fields":
-            item.outcome, item.message = ("rejected", "read-only column") if base is None or t != b else ("kept", "")
-        elif base is not None and t == b:
-            item.outcome = "kept"
-        elif base is not None and o == b:
-            item.outcome = "applied"
-            merged[key] = t
-            changed.add(key)
-        else:
-            conflicts = True
-            if prefer == "theirs":
-                item.outcome, item.message = "applied", "conflict resolved with --theirs"
-                merged[key] = t
-                changed.add(key)
-            elif prefer == "ours":
-                item.outcome, item.message = "rejected", "conflict resolved with --ours"
-            else:
-                item.outcome = "conflict"
-                if base is None:
-                    item.message = "the concept changed in the glossary since the export (fingerprint differs)"
-    return {k: v for k, v in merged.items() if v is not None}, changed, conflicts
-
-
-def other_order(theirs: dict, ours: dict) -> dict:
-    """{tag: [texts]}: the reviewer's order of other terms, then the glossary's."""
-    order: dict[str, list] = {}
-    for values in (theirs, ours):
-        for key in values:
-            if _is_term_key(key):
-                tag, rest = key.split(".other[", 1)
-                texts = order.setdefault(tag, [])
-                if rest[:-1] not in texts:
-                    texts.append(rest[:-1])
-    return order
-
-
-def _comment_line(comment: str, options: _Options) -> str:
-    who = f"{options.reviewer}, " if options.reviewer else ""
-    return f"Review comment ({who}{options.today.isoformat()}): {comment}"
-
-
-class _CellError(Exception):
-    def __init__(self, key: str, message: str):
-        super().__init__(message)
-        self.key, self.message = key, message
-
-
-def _apply(concept: Concept, merged: dict, changed: set, languages, order: dict) -> str:
-    """Set the changed review values on `concept` (a copy of the glossary's), keeping everything else."""
-    notes = []
-    if "note" in changed:
-        concept.note = merged.get("note", "")
-    if "review_status" in changed:
-        concept.review_status = ReviewStatus.parse(merged["review_status"]) if merged.get("review_status") else None
-    if "subject_fields" in changed:
-        concept.subject_fields = [s for s in merged.get("subject_fields", "").split("; ") if s]
-    for tag in languages:
-        keys = {k for k in changed if k.split(".", 1)[0] == tag}
-        if not keys:
-            continue
-        section = concept.section(tag)
-        if section is None:
-            section = concept.languages[tag] = LangSection(tag)
-        if f"{tag}.definition" in keys:
-            section.definition = merged.get(f"{tag}.definition", "")
-        if keys - {f"{tag}.definition", f"{tag}.context"}:
-            notes += _rebuild_terms(section, merged, tag, order.get(tag, []))
-        if f"{tag}.context" in keys:
-            term = _column_term(section, merged, tag)
-            if term is not None:
-                term.context = merged.get(f"{tag}.context", "")
-            elif merged.get(f"{tag}.context"):
-                raise _CellError(f"{tag}.context", "a context needs a term in the term column")
-        if not (section.terms or section.definition or section.note or section.definition_source):
-            del concept.languages[section.lang]
-    return "; ".join(notes)
-
-
-def _column_term(section: LangSection, merged: dict, tag: str) -> Term | None:
-    text = merged.get(f"{tag}.term")
-    return next((t for t in section.terms if t.text == text), None) if text else None
-
-
-def _rebuild_terms(section: LangSection, merged: dict, tag: str, order: list) -> list:
-    """Make `section.terms` what the merged values say; terms keep every field the sheet lacks."""
-    notes = []
-    by_text = {term.text: term for term in section.terms}
-    position = {term.text: i for i, term in enumerate(section.terms)}
-    old_preferred = section.preferred()
-    wanted = []
-    if merged.get(f"{tag}.term"):
-        wanted.append((merged[f"{tag}.term"], merged.get(f"{tag}.status", ""), merged.get(f"{tag}.type", ""), True))
-    for text in order:
-        key = f"{tag}.other[{text}]"
-        if key in merged:
-            status, type_ = _parse_qualifier(merged[key])
-            wanted.append((text, _vocab_text(status), _vocab_text(type_), False))
-    texts = {w[0] for w in wanted}
-    terms = []
-    for n, (text, status, type_, is_column) in enumerate(wanted):
-        term = by_text.get(text)
-        where = position.get(text, len(position) + n)
-        if term is None and is_column and old_preferred is not None and old_preferred.text not in texts:
-            term = copy.deepcopy(old_preferred)   # the preferred term renamed: it keeps its data
-            where = position[old_preferred.text]
-            dropped = [f"{name} {getattr(term, name)!r}" for name in ("forms", "vocalized") if getattr(term, name)]
-            if dropped:
-                notes.append(f"{tag} term {old_preferred.text!r} renamed to {text!r}: its "
-                             + " and ".join(dropped) + " belonged to the old spelling and were dropped")
-            term.text, term.forms, term.vocalized = text, [], ""
-        else:
-            term = copy.deepcopy(term) if term is not None else Term(text)
-        term.status = AdministrativeStatus.parse(status) if status else None
-        term.type = TermType.parse(type_) if type_ else None
-        terms.append((where, n, term))
-    section.terms = [term for _, _, term in sorted(terms, key=lambda t: (t[0], t[1]))]
-    return notes
-
-
-def _delete(plan: Plan, glossary: Termbase, concept_id: str, base: BaseEntry, row: Row | None,
-            options: _Options, emptied: bool = False) -> None:
-    current = glossary.concepts.get(concept_id)
-    number = row.number if row else None
-    how = "all its cells were emptied" if emptied else "its row was deleted"
-    if current is None:
-        plan.concepts.append(ConceptResult(concept_id, number, "unchanged",
-                                           message=f"{how}; already gone from the glossary"))
-    elif not options.allow_deletes:
-        plan.concepts.append(ConceptResult(concept_id, number, "rejected",
-                                           message=f"{how} in the review; not deleted without --allow-deletes"))
-    elif fingerprint(current) != base.fingerprint and options.prefer != "theirs":
-        plan.concepts.append(ConceptResult(concept_id, number, "conflict", message=(
-            f"{how} in the review, but the concept changed in the glossary since the export; "
-            "--theirs deletes it anyway")))
-    else:
-        del plan.termbase.concepts[concept_id]
-        plan.deleted.append(concept_id)
-        plan.concepts.append(ConceptResult(concept_id, number, "deleted", changes=diff_concepts(current, None),
-                                           message=how))
-
-
-def _new_concept(plan: Plan, glossary: Termbase, row: Row, concept_id, options: _Options, taken: set) -> None:
-    review, languages = plan.review, plan.review.languages
-    values = {k: v for k, v in row.values.items() if _norm(k, v) is not None and k != "review_status"}
-    terms = {tag: values[f"{tag}.term"] for tag in languages if values.get(f"{tag}.term")}
-    if not terms:
-        ref = row.cells.get("id") or next(iter(row.cells.values()), f"A{row.number}")
-        review.error(ref, "a new row needs a term (or the ID of the concept it belongs to)", "new-row")
-        return
-    duplicate = _same_preferred(glossary, terms)
-    if duplicate is not None and concept_id is None:
-        plan.concepts.append(ConceptResult(duplicate, row.number, "unchanged", message=(
-            f"row {row.number} holds the preferred terms of {duplicate!r}: imported before?")))
-        return
-    if concept_id is None:
-        english = next((text for tag, text in terms.items() if primary_language(tag) == "en"), "")
-        concept_id = unique_id(english, taken, f"review-row-{row.number}")
-    elif not CONCEPT_ID.match(concept_id):
-        review.error(row.cells.get("id"), f"{concept_id!r} is not a concept id (a-z, 0-9, '-'); "
-                     "leave the ID empty for a new concept", "bad-id")
-        return
-    taken.add(concept_id)
-    for tag in terms:
-        values.setdefault(f"{tag}.status", "preferred")
-    concept = Concept(concept_id, created=options.today, created_by=options.reviewer)
-    try:
-        _apply(concept, values, set(values), languages, other_order(values, {}))
-    except _CellError as error:
-        review.error(row.cells.get(error.key), error.message, "bad-value")
-        return
-    concept.review_status = ReviewStatus.DRAFT
-    if row.comment:
-        add_note(concept, _comment_line(row.comment, options))
-    result = ConceptResult(concept_id, row.number, "added", message="new draft concept")
-    for key, value in values.items():
-        result.items.append(Item(_label(key), "applied", None, None, value, _cell(review, row, key), key=key))
-    result.changes = diff_concepts(None, concept)
-    plan.termbase.concepts[concept_id] = concept
-    plan.written[concept_id] = (concept, row)
-    plan.concepts.append(result)
-
-
-def _same_preferred(glossary: Termbase, terms: dict) -> str | None:
-    """The concept whose preferred terms are exactly `terms` (normalized), if any."""
-    wanted = {primary_language(tag): arabic.normalize(text) for tag, text in terms.items()}
-    for concept in glossary:
-        found = {}
-        for tag in wanted:
-            term = concept.preferred_term(tag)
-            if term is not None:
-                found[tag] = arabic.normalize(term.text)
-        if found == wanted:
-            return concept.id
-    return None
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -1225,7 +715,7 @@ def _check_cell(review: ReviewFile, item: Item, row: Row) -> None:
     """The glossary's text checks on a value about to be applied; a CSV cell starting with `=` is refused."""
     ref = row.cells.get(item.key.split("[", 1)[0])
     texts = [item.reviewer] if isinstance(item.reviewer, str) else []
-    if _is_term_key(item.key):
+    if is_term_key(item.key):
         texts.append(item.key.split(".other[", 1)[1][:-1])
     for text in texts:
         for problem in check_text(text):

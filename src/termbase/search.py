@@ -41,6 +41,7 @@ STATUS_RANK = {"preferredTerm-admn-sts": 0, None: 1, "admittedTerm-admn-sts": 1,
                "deprecatedTerm-admn-sts": 2, "supersededTerm-admn-sts": 2}
 MIN_PREFIX = 2           # a query word shorter than this never matches as a prefix
 CANDIDATES = 40          # surfaces verified per wanted concept before looking further
+STEM = "\u00b7"          # marks a word's stem among its keys in the full-text index (a token character)
 ABBREVIATION = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]\.){2,}")
 
 
@@ -85,8 +86,11 @@ def fts_word(key: str) -> str:
 
 
 def surface_keys(tokens) -> str:
-    """The full-text document of a term's words: every key each word can be found under."""
-    return " ".join(sorted({fts_word(k) for t in tokens for k in token_keys(t)}))
+    """The full-text document of a term's words: every key each word can be found under, and
+    its clitic-stripped stems marked with STEM (for prefix matches)."""
+    keys = {fts_word(k) for t in tokens for k in token_keys(t)}
+    keys.update(STEM + fts_word(stem) for t in tokens for stem in _stems(t))
+    return " ".join(sorted(keys))
 
 
 def surfaces_of(term) -> list[tuple[str, int]]:
@@ -121,6 +125,11 @@ def _stems(word: str) -> tuple:
 def prefix_match(query_word: str, term_word: str) -> bool:
     """The query word (clitics aside) begins the term word (article aside)."""
     return any(len(q) >= MIN_PREFIX and t.startswith(q) for q in _stems(query_word) for t in _stems(term_word))
+
+
+def prefix_keys(word: str) -> set:
+    """FTS5 prefixes (with STEM) under which the words `word` may begin are found."""
+    return {STEM + fts_word(stem) for stem in _stems(word) if len(stem) >= MIN_PREFIX}
 
 
 def typo_budget(word: str) -> int:
@@ -161,29 +170,20 @@ class Query:
     def full_expression(self) -> str:
         return " AND ".join(self._any(self.keys_of(w)) for w in self.required)
 
-    def prefix_expression(self) -> str | None:
-        parts, any_prefix = [], False
+    def _expression(self, near: dict | None = None) -> str:
+        parts = []
         for w in self.required:
-            keys = [f'"{k}"' for k in sorted(self.keys_of(w))]
-            stem = fts_word(token_key(w))
-            if len(stem) >= MIN_PREFIX:
-                keys.append(f'"{stem}"*')
-                any_prefix = True
+            keys = [f'"{k}"' for k in sorted(self.keys_of(w) | set((near or {}).get(w, ())))]
+            keys += [f'"{p}"*' for p in sorted(prefix_keys(w))]
             parts.append("(" + " OR ".join(keys) + ")")
-        return " AND ".join(parts) if any_prefix else None
+        return " AND ".join(parts)
+
+    def prefix_expression(self) -> str | None:
+        return self._expression() if any(prefix_keys(w) for w in self.required) else None
 
     def fuzzy_expression(self, near: dict) -> str | None:
         """`near`: word -> vocabulary keys within its typo budget."""
-        if not any(near.get(w) for w in self.required):
-            return None
-        parts = []
-        for w in self.required:
-            keys = [f'"{k}"' for k in sorted(self.keys_of(w) | set(near.get(w, ())))]
-            stem = fts_word(token_key(w))
-            if len(stem) >= MIN_PREFIX:
-                keys.append(f'"{stem}"*')
-            parts.append("(" + " OR ".join(keys) + ")")
-        return " AND ".join(parts)
+        return self._expression(near) if any(near.get(w) for w in self.required) else None
 
 
 def classify(query: Query, tokens: tuple, stage: str) -> tuple[str, float] | None:
@@ -295,7 +295,7 @@ def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) 
 
 
 def _near_words(index, query: Query) -> dict:
-    """Query word -> vocabulary keys within its typo budget (only for words the vocabulary lacks)."""
+    """Query word -> vocabulary keys within its typo budget."""
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
@@ -303,7 +303,7 @@ def _near_words(index, query: Query) -> dict:
     for word in query.required:
         budget = typo_budget(word)
         key = fts_word(token_key(word))
-        if not budget or index.has_word(key):
+        if not budget:
             continue
         vocabulary = index.words_of_length(len(key) - budget, len(key) + budget)
         near[word] = [choice for choice, _, _ in process.extract(

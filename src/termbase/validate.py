@@ -16,8 +16,8 @@ from typing import NamedTuple
 from . import arabic
 from .errors import Finding, TermbaseError
 from .glossary import (CONCEPT_DIR, HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
-                       locate, parse_yaml)
-from .model import CONCEPT_ID, AdministrativeStatus, Concept, Termbase, TermType, check_language_tag
+                       conflict_line, locate, parse_yaml)
+from .model import CONCEPT_ID, AdministrativeStatus, Concept, PartOfSpeech, Termbase, TermType, check_language_tag
 
 INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -106,12 +106,17 @@ def check_preferred(concept: Concept, path: Path):
 
 
 def check_terms(concept: Concept, path: Path):
+    """Arabic terms: Latin letters only in acronyms and abbreviations, and in proper nouns
+    (`part_of_speech: properNoun`), whose Latin names Arabic texts keep in Latin script
+    (`مشروع Baseline`); no tashkeel in the term itself."""
     for tag, section in concept.languages.items():
         arabic_section = tag.split("-")[0] == "ar"
         for index, term in enumerate(section.terms):
             keypath = ("languages", tag, "terms", index, "text")
-            if arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES:
-                yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is not an acronym", "latin-in-arabic")
+            if (arabic_section and LATIN.search(term.text) and term.type not in LATIN_OK_TYPES
+                    and term.part_of_speech is not PartOfSpeech.PROPER_NOUN):
+                yield Problem(keypath, f"Latin letters in Arabic term {term.text!r} that is neither an acronym nor "
+                              "a proper noun (part_of_speech: properNoun)", "latin-in-arabic")
             if arabic_section and VOCALIZED.search(term.text):
                 yield Problem(keypath, f"Arabic term {term.text!r} is vocalized; store it unvocalized (keep the vocalized form in `vocalized`)", "vocalized-term", "warning")
 
@@ -181,26 +186,39 @@ def odd_cross_reference(position: int, target: str, exists: bool) -> Problem:
 
 
 def duplicate_preferred(concepts: dict) -> dict:
-    """{concept id: [Problem]} for preferred terms shared (after normalization) by several concepts."""
+    """{concept id: [Problem]} for preferred terms shared (after normalization) by several concepts.
+
+    A warning: one term designating several concepts (homonymy, polysemy) is normal across
+    subject fields, as in IATE; the message says when the concepts share a subject field,
+    where it more likely means one concept entered twice.
+    """
     owners = defaultdict(list)
     for concept in concepts.values():
         for tag, section in concept.languages.items():
             for index, term in enumerate(section.terms):
                 if term.is_preferred:
                     owners[(tag, arabic.normalize(term.text))].append((concept.id, tag, index, term.text))
-    return duplicate_preferred_problems(owners.values())
+    return duplicate_preferred_problems(owners.values(), {c.id: c.subject_fields for c in concepts.values()})
 
 
-def duplicate_preferred_problems(groups) -> dict:
+def duplicate_preferred_problems(groups, subjects_of) -> dict:
     """{concept id: [Problem]} from groups of (concept id, language tag, term index, text) that
-    share one normalized preferred term, each group in glossary order."""
+    share one normalized preferred term, each group in glossary order; `subjects_of` maps a
+    concept id to its subject fields. A homonym is normal across subject fields and suspicious
+    within one, which the warning says."""
     found = defaultdict(list)
     for holders in groups:
         if len(holders) > 1:
             for concept_id, tag, index, text in holders:
-                others = ", ".join(other for other, *_ in holders if other != concept_id)
-                found[concept_id].append(Problem(("languages", tag, "terms", index, "text"),
-                                                 f"preferred term {text!r} is also preferred in {others}", "duplicate-preferred"))
+                others = [other for other, *_ in holders if other != concept_id]
+                message = f"preferred term {text!r} is also preferred in {', '.join(others)}"
+                own = subjects_of[concept_id]
+                shared = [f"{other} ({', '.join(s for s in subjects_of[other] if s in own)})"
+                          for other in others if set(subjects_of[other]) & set(own)]
+                if shared:
+                    message += f"; same subject field as {', '.join(shared)}: one concept entered twice?"
+                found[concept_id].append(Problem(("languages", tag, "terms", index, "text"), message,
+                                                 "duplicate-preferred", "warning"))
     return found
 
 
@@ -221,20 +239,32 @@ def _findings(path, raw, problems):
     return [Finding(path, locate(raw, p.keypath), p.severity, p.message, p.check) for p in problems]
 
 
+def merge_conflict(path, raw: bytes) -> Finding | None:
+    """An error at the first git conflict marker of a file, if it has one (`parse_yaml` refuses such a file)."""
+    line = conflict_line(raw)
+    if line is None:
+        return None
+    return Finding(path, line, "error", "unresolved merge conflict (git conflict markers); keep one side "
+                   "of each conflict and delete the marker lines", "merge-conflict")
+
+
 def header_findings(root: Path) -> tuple[Termbase, list[Finding]]:
     """The header of glossary `root` (empty if it does not load) and the findings in it."""
     header_path = root / HEADER_FILE
     if not header_path.is_file():
         return Termbase(), [Finding(header_path, None, "error", f"{HEADER_FILE} is missing", "missing-file")]
     raw = header_path.read_bytes()
+    aliases: list = []
     try:
         problems: list = []
-        data = parse_yaml(raw, header_path)
+        data = parse_yaml(raw, header_path, aliases)
         header = header_from_dict(data, problems)
         problems += list(check_text(data))
-        return header, _findings(header_path, raw, problems)
+        return header, aliases + _findings(header_path, raw, problems)
     except TermbaseError as error:
-        return Termbase(), [Finding(header_path, error.line, "error", error.message, "malformed-yaml", error.column)]
+        return Termbase(), aliases + [merge_conflict(header_path, raw)
+                                      or Finding(header_path, error.line, "error", error.message, "malformed-yaml",
+                                                 error.column)]
 
 
 class FileCheck(NamedTuple):
@@ -250,11 +280,13 @@ def file_findings(path: Path, raw: bytes) -> FileCheck:
     """One concept file checked alone: the checks that need neither the header nor other files."""
     from .glossary import check_loaded
 
+    aliases: list = []
     try:
-        data = parse_yaml(raw, path)
+        data = parse_yaml(raw, path, aliases)
     except TermbaseError as error:
-        return FileCheck(None, None, [Finding(path, error.line, "error", error.message, "malformed-yaml", error.column)],
-                         error)
+        return FileCheck(None, None, aliases + [merge_conflict(path, raw)
+                                                or Finding(path, error.line, "error", error.message, "malformed-yaml",
+                                                           error.column)], error)
     problems: list = []
     concept = concept_from_dict(data, problems)
     load_error = None
@@ -266,7 +298,7 @@ def file_findings(path: Path, raw: bytes) -> FileCheck:
     if concept is not None:
         for check in CONCEPT_CHECKS:
             problems += check(concept, path)
-    return FileCheck(data, concept, _findings(path, raw, problems), load_error)
+    return FileCheck(data, concept, aliases + _findings(path, raw, problems), load_error)
 
 
 def header_problems(concept: Concept, header: Termbase) -> list[Problem]:
@@ -335,7 +367,9 @@ def validate_indexed(root, header: Termbase, header_found: list, index) -> list[
         problems[file].append(odd_cross_reference(position, target, exists))
     groups = index.shared_preferred_terms()
     file_of = {(cid, tag, position): file for group in groups for cid, tag, position, _, file in group}
-    for concept_id, found in duplicate_preferred_problems([h[:4] for h in group] for group in groups).items():
+    subjects_of = index.subject_fields_of({cid for group in groups for cid, *_ in group})
+    for concept_id, found in duplicate_preferred_problems([[h[:4] for h in group] for group in groups],
+                                                          subjects_of).items():
         for problem in found:
             _, tag, _, position, _ = problem.keypath
             problems[file_of[(concept_id, tag, position)]].append(problem)

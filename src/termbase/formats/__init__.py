@@ -26,6 +26,7 @@ class Format:
     export_name: str | None = None
     readable: bool = True
     options: dict = field(default_factory=dict)
+    in_all: bool = True          # written by `export --all` (only byte-for-byte reproducible formats)
     description: str = ""
 
     def load(self):
@@ -46,6 +47,8 @@ FORMATS = {f.name: f for f in [
            description="TSV, language-code columns"),
     Format("omegat", "delimited", (".utf8", ".txt"), "termbase-en-ar.utf8", options={"dialect": "omegat"},
            description="OmegaT glossary (source, target, comment)"),
+    Format("sqlite", "sqlite", (".sqlite", ".sqlite3", ".db"), "termbase.sqlite", in_all=False,
+           description="SQLite database with full-text search, for other tools"),
 ]}
 
 
@@ -60,6 +63,8 @@ def _sniff(head: bytes) -> str | None:
     """Guess a format from the first bytes of a file."""
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "sqlite"
     if head[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde"):
         return "mo"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import Finding, TermbaseError
+from .sheetxml import iter_rows, open_workbook
 from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
                      check_language_tag, loose_key, primary_language, unique_id)
@@ -54,6 +55,7 @@ MAX_ENTRIES = 10_000
 FIXED_DATE = _dt.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FORMULA_START = frozenset("=+-@\t\r")
+_CHECKED_START = FORMULA_START | {"#"}     # text that SheetReader.text looks at closer
 CHECK = "xlsx"
 
 
@@ -623,16 +625,6 @@ def _phonetic_readings(data: bytes, name: str) -> dict:
     return readings
 
 
-def merged_ranges(sheet, name: str) -> list[str]:
-    """The merged ranges (`D3:E3`) of a read-only worksheet, which openpyxl does not report."""
-    with sheet.parent._archive.open(sheet._worksheet_path) as part:
-        data = part.read()
-    if b"mergeCell" not in data:
-        return []
-    root = _parse_part(data, sheet._worksheet_path, name)
-    return [element.get("ref") for element in root.iter(f"{SML}mergeCell")]
-
-
 def _parse_part(data: bytes, part: str, name: str):
     """One XML part of the archive, parsed without entities, DTD or network."""
     from lxml import etree
@@ -648,6 +640,9 @@ def _parse_part(data: bytes, part: str, name: str):
 
 def _quote_prefixed(cell) -> bool:
     """Whether the cell is marked to show as text (the quote prefix our writer sets)."""
+    quoted = getattr(cell, "quoted", None)
+    if quoted is not None:
+        return quoted
     style = getattr(cell, "style_array", None) or getattr(cell, "_style", None)
     return bool(style is not None and style.quotePrefix)
 
@@ -671,6 +666,9 @@ class SheetReader:
         if value is None:
             return None
         kind = cell.data_type
+        if kind == "s" and value and value[0] not in _CHECKED_START and not value[0].isspace() \
+                and not value[-1].isspace() and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+            return value   # the common case: nothing to report or change
         if kind == "f":
             raise TermbaseError(f"cell holds a formula ({value}); its value would be computed, not data — "
                                 "replace it by the text it should hold", self.name, where=self.where(cell))
@@ -707,16 +705,16 @@ class SheetReader:
 
 
 def _rows(sheet, max_rows: int, reader: SheetReader):
-    for index, row in enumerate(sheet.iter_rows(), 1):
-        if index > max_rows:
+    """(row number, [Cell …]) of each row with a value (sheetxml.iter_rows), refusing rows past `max_rows`."""
+    for number, cells in iter_rows(sheet, reader.name):
+        if number > max_rows:
             raise TermbaseError(f"more than {max_rows} rows in sheet {reader.title!r}; refused", reader.name)
-        yield index, row
+        yield number, cells
 
 
 def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
          max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Termbase:
     """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet."""
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     warnings = warnings if warnings is not None else []
@@ -736,7 +734,7 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
         readings = check_archive(handle, name, max_uncompressed)
         handle.seek(start)
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=False, keep_links=False)
+            workbook = open_workbook(handle)
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, InvalidFileException, OSError, ValueError,
                 SyntaxError) as error:
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None
@@ -780,7 +778,11 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
     for title in titles:
         sheet = workbook[title]
         reader = SheetReader(name, title, warnings)
-        first = next(iter(sheet.iter_rows(max_row=1)), ())
+        rows = iter_rows(sheet, name)
+        number, first = next(rows, (None, ()))
+        rows.close()
+        if number != 1:
+            first = ()
         keys = {header_key(h) for h, _ in _header_map(first, reader).values()}
         if {"source", "target"} <= keys or ("source" in keys and keys <= set(TT_COLUMNS) | {"source"}):
             return _read_tt(sheet, reader, readings, source_lang, target_lang, max_rows)
@@ -826,14 +828,16 @@ def _read_header_sheet(sheet, reader: SheetReader, max_rows) -> Termbase:
     return termbase
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
-    """A concept being assembled from its rows, with what the first row said."""
+    """A concept being assembled from its rows (the concept and its sections hold what its first row said)."""
 
     concept: Concept
-    first: dict          # column header -> parsed concept-level value of the first row
-    sections: dict       # lang -> parsed section-level values of the first row
+    raw: tuple           # the first row's text of each concept column (_UNCLEAN where it did not parse)
     extra: list          # note lines from unknown columns and unmappable values
+
+
+_UNCLEAN = object()
 
 
 def _parse(column: Column, text, reader: SheetReader, ref):
@@ -866,8 +870,13 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
         termbase = Termbase(languages=[])
     known_languages = bool(termbase.languages)
     columns, unknown = {}, {}
+    letters = None
     pending: dict[str, _Pending] = {}
+    text_of = reader.text
+    languages: dict = {}    # language cell text -> canonical tag (Babel is asked once per spelling)
     for index, row in _rows(sheet, max_rows, reader):
+        if letters is None and index != 1:
+            raise TermbaseError("the first row has no 'Term' column", reader.name, where=reader.where("A1"))
         if index == 1:
             for col, (header, ref) in _header_map(row, reader).items():
                 canonical = _ALIASES.get(header_key(header))
@@ -878,26 +887,29 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
                     reader.warn(ref, f"unknown column {header!r}: its values are kept in the concept notes",
                                 "xlsx-unknown-column")
             letters = {header: get_column_letter(col) for col, header in columns.items()}
+            date_columns = {col for col, header in columns.items() if _BY_HEADER[header].kind == "date"}
             if "Term" not in columns.values():
                 raise TermbaseError("the first row has no 'Term' column", reader.name, where=reader.where("A1"))
             continue
-        cells = {}
+        values, extra, seen = {}, [], False
         for cell in row:
-            if getattr(cell, "value", None) is None:
-                continue
             col = cell.column
+            text = text_of(cell, col in date_columns)
+            if text is None:
+                continue
+            seen = True
             header = columns.get(col)
-            kind = _BY_HEADER[header].kind if header else "text"
-            text = reader.text(cell, date_ok=kind == "date")
-            if text is not None:
-                cells[col] = (text, cell.coordinate)
-        if not cells:
+            if header is not None:
+                values[header] = (text, cell.coordinate)
+            elif col in unknown:
+                extra.append((unknown[col], (text, cell.coordinate)))
+        if not seen:
             continue
-        values = {columns[c]: v for c, v in cells.items() if c in columns}
+        digits = str(index)
         for header, letter in letters.items():
-            values.setdefault(header, (None, f"{letter}{index}"))
-        _add_row(termbase, pending, values, [(unknown[c], v) for c, v in cells.items() if c in unknown],
-                 reader, readings, index)
+            if header not in values:
+                values[header] = (None, letter + digits)
+        _add_row(termbase, pending, values, extra, reader, readings, index, languages)
     for item in pending.values():
         concept = item.concept
         for line in item.extra:
@@ -912,7 +924,7 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
     return termbase
 
 
-def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, index):
+def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, index, languages):
     id_text, id_ref = values.get("Concept ID", (None, f"A{index}"))
     term_text = values.get("Term", (None, None))[0]
     if id_text is None:
@@ -924,33 +936,41 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
     item = pending.get(id_text)
     new = item is None
     if new:
-        item = pending[id_text] = _Pending(Concept(id=id_text), {}, {}, [])
+        item = pending[id_text] = _Pending(Concept(id=id_text), (), [])
     concept = item.concept
     for header, (text, ref) in unknown:
         if f"{header}: {text}" not in item.extra:
             item.extra.append(f"{header}: {text}")
     # concept-level columns: the first row of the concept counts
-    for column in _CONCEPT_COLUMNS:
+    raw = item.raw
+    first_texts = []
+    for position, column in enumerate(_CONCEPT_COLUMNS):
         text, ref = values.get(column.header, (None, None))
+        if not new and raw[position] is not _UNCLEAN and raw[position] == text:
+            continue   # the first row's text again: the same value, nothing to report
         value, ok = _parse(column, text, reader, ref)
         if not ok and f"{column.header}: {text}" not in item.extra:
             item.extra.append(f"{column.header}: {text}")
         if new:
-            item.first[column.header] = value
             setattr(concept, column.field, value)
-        elif value != item.first[column.header]:
+            first_texts.append(text if ok else _UNCLEAN)
+        elif value != getattr(concept, column.field):
             reader.warn(ref or f"A{index}", f"{column.header} differs from the first row of concept {id_text!r}; "
                         "the first row's value is kept", "xlsx-conflict")
+    if new:
+        item.raw = tuple(first_texts)
     lang_text, lang_ref = values.get("Language", (None, None))
     if lang_text is None:
         if any(values.get(h, (None,))[0] is not None for h in ("Term", "Definition", "Definition source", "Language note")):
             raise TermbaseError("the row has a term or definition but no language", reader.name,
                                 where=reader.where(lang_ref or values["Term"][1]))
         return
-    try:
-        tag = check_language_tag(lang_text)
-    except ValueError as error:
-        raise TermbaseError(str(error), reader.name, where=reader.where(lang_ref)) from None
+    tag = languages.get(lang_text)
+    if tag is None:
+        try:
+            tag = languages[lang_text] = check_language_tag(lang_text)
+        except ValueError as error:
+            raise TermbaseError(str(error), reader.name, where=reader.where(lang_ref)) from None
     section = concept.languages.get(tag)
     section_values = {}
     for header in ("Definition", "Definition source", "Language note"):
@@ -959,10 +979,11 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
         section = concept.languages[tag] = LangSection(lang=tag, definition=section_values["Definition"],
                                                        definition_source=section_values["Definition source"],
                                                        note=section_values["Language note"])
-        item.sections[tag] = section_values
     else:
+        first = {"Definition": section.definition, "Definition source": section.definition_source,
+                 "Language note": section.note}
         for header, value in section_values.items():
-            if value != item.sections[tag][header]:
+            if value != first[header]:
                 ref = values.get(header, (None, f"A{index}"))[1]
                 reader.warn(ref, f"{header} differs from the first {tag} row of concept {id_text!r}; "
                             "the first row's value is kept", "xlsx-conflict")
@@ -977,6 +998,8 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
     kept = []
     for column in term_columns:
         text, ref = values.get(column.header, (None, None))
+        if text is None:
+            continue   # the Term default is the empty value
         value, ok = _parse(column, text, reader, ref)
         if ok:
             setattr(term, column.field, value)

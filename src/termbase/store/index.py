@@ -16,6 +16,7 @@ by SQLite (WAL, busy timeout); readers never wait for them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -96,10 +97,34 @@ class IndexUnusable(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=None)
+def schema_id() -> str:
+    """The schema version, with a hash of the SQL and of the code that derives the rows: an index
+    written by other code is rebuilt even within one release (as during development)."""
+    from .. import arabic as a, glossary as g, matcher as m, model as d, search as s, validate as v
+
+    digest = hashlib.blake2b(SCHEMA.encode(), digest_size=8)
+    for module in (a, g, m, d, s, v, sys.modules[__name__]):
+        with open(module.__file__, "rb") as handle:
+            digest.update(handle.read())
+    return f"{SCHEMA_VERSION}.{digest.hexdigest()}"
+
+
 def is_corruption(error: BaseException) -> bool:
     return isinstance(error, sqlite3.DatabaseError) and (
         getattr(error, "sqlite_errorcode", None) in CORRUPT_CODES
         or "malformed" in str(error) or "not a database" in str(error))
+
+
+TRANSIENT = ("locked", "busy", "readonly", "read-only", "full", "unable to open", "interrupted", "I/O error")
+
+
+def is_broken(error: BaseException) -> bool:
+    """Whether a database error means the index file cannot be trusted: anything but a busy,
+    locked, read-only, full or unreachable database."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return False
+    return is_corruption(error) or not any(word in str(error) for word in TRANSIENT)
 
 
 def package_version() -> str:
@@ -229,11 +254,13 @@ class Index:
     # -- opening -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root, location: Path | None = None, notify=None, progress=None) -> "Index":
+    def open(cls, root, location: Path | None = None, notify=None, progress=None,
+             rebuild: str | None = None) -> "Index":
         """The index of glossary directory `root`, built or rebuilt as needed (not refreshed).
 
         `notify(message)` hears about rebuilds and fallbacks (default: one line on stderr);
-        `progress(done, total)` about a build. While it is open the index holds a shared lock on
+        `progress(done, total)` about a build; `rebuild` (a reason) forces one, for an index
+        found broken while in use. While it is open the index holds a shared lock on
         `<index>.lock`; a rebuild takes it exclusively, so no process ever has a file open that
         another replaces.
         """
@@ -244,16 +271,19 @@ class Index:
         try:
             location.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             lock = _Lock(Path(f"{location}.lock"))
-            lock.acquire(shared=True)
-            try:
-                return cls._open_file(root, location, lock)
-            except IndexUnusable as problem:
-                reason = problem.reason
+            reason = rebuild
+            if reason is None:
+                lock.acquire(shared=True)
+                try:
+                    return cls._open_file(root, location, lock)
+                except IndexUnusable as problem:
+                    reason = problem.reason
             lock.acquire(shared=False)
-            try:
-                return cls._open_file(root, location, lock)     # another process rebuilt it meanwhile
-            except IndexUnusable as problem:
-                reason = problem.reason if reason != "missing" else reason
+            if rebuild is None:
+                try:
+                    return cls._open_file(root, location, lock)     # another process rebuilt it meanwhile
+                except IndexUnusable as problem:
+                    reason = problem.reason if reason != "missing" else reason
             notify(f"termbase: indexing {root} (no index yet)" if reason == "missing"
                    else f"termbase: rebuilding the index of {root} ({reason})")
             cls._build(root, location, progress)
@@ -276,7 +306,6 @@ class Index:
         except sqlite3.Error as error:
             raise IndexUnusable(_why(error)) from None
         index = cls(connection, root, location)
-        index._lock = lock
         try:
             index._check()
         except IndexUnusable:
@@ -287,6 +316,7 @@ class Index:
             if isinstance(error, sqlite3.OperationalError) and not is_corruption(error):
                 raise
             raise IndexUnusable(f"corrupt: {error}") from None
+        index._lock = lock
         return index
 
     @classmethod
@@ -333,7 +363,7 @@ class Index:
             for statement in TABLES + (INDEXES if indexes else []):
                 db.execute(statement)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("schema", SCHEMA_VERSION), ("termbase", package_version()),
+                ("schema", schema_id()), ("termbase", package_version()),
                 ("root", os.path.realpath(self.root) if self.root else ""), ("generation", 0)])
 
     def _check(self) -> None:
@@ -350,20 +380,27 @@ class Index:
             if "no such table" in str(error):
                 raise IndexUnusable("not a termbase index") from None
             raise
-        if str(meta.get("schema")) != str(SCHEMA_VERSION):
-            raise IndexUnusable(f"written by schema version {meta.get('schema')}, this is {SCHEMA_VERSION}")
+        if str(meta.get("schema")) != schema_id():
+            raise IndexUnusable(f"written with index schema {meta.get('schema')}, this is {schema_id()}")
         if meta.get("termbase") != package_version():
             raise IndexUnusable(f"written by termbase {meta.get('termbase')}, this is {package_version()}")
         if self.root is not None and meta.get("root") != os.path.realpath(self.root):
             raise IndexUnusable(f"made for {meta.get('root')}")
         if self.location is not None:
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA cell_size_check=ON")     # catches more damaged pages, at little cost
 
     def close(self) -> None:
         self.db.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def writing(self):
         """A write transaction (BEGIN IMMEDIATE: waits for another writer; readers go on)."""
@@ -634,6 +671,16 @@ class Index:
             groups.setdefault((lang, norm), []).append((cid, lang, position, text, file))
         return [group for group in groups.values() if len(group) > 1]
 
+    def subject_fields_of(self, ids) -> dict:
+        """{concept id: its subject fields} for `ids` (the first file of each id)."""
+        found: dict = {cid: [] for cid in ids}
+        for cid, subject in self.db.execute(
+                "SELECT c.id, x.subject FROM concepts c JOIN subjects x ON x.concept = c.n "
+                f"WHERE c.id IN (SELECT value FROM json_each(?)) AND {self._LOADED} ORDER BY c.id, x.position",
+                (json.dumps(sorted(found)),)):
+            found[cid].append(subject)
+        return found
+
     # -- what search asks -----------------------------------------------------------------------
 
     def surfaces_spelled(self, folded: str) -> list[tuple]:
@@ -705,31 +752,48 @@ class _Nothing:
 
 
 class _Lock:
-    """An advisory lock file (flock): shared while an index is in use, exclusive to rebuild it."""
+    """An advisory lock file (flock): shared while an index is in use, exclusive to rebuild it.
+
+    flock locks belong to open files, so two handles in one process would wait on each other
+    forever: a rebuild wanted while another handle of this process has the index open is
+    refused at once instead (the caller then works in memory)."""
+
+    open_here: dict = {}      # lock path -> how many handles of this process hold it
 
     def __init__(self, path: Path):
+        self.path = str(path)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.holding = False
 
     def acquire(self, shared: bool) -> None:
         try:
             import fcntl
         except ImportError:       # no flock (Windows): one process at a time is the user's affair
             return
+        others_here = self.open_here.get(self.path, 0) - (1 if self.holding else 0)
+        if not shared and others_here:
+            raise IndexUnusable("another handle in this process has it open")
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         deadline = time.monotonic() + BUSY_TIMEOUT
         while True:
             try:
                 fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
-                return
+                break
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise IndexUnusable("another process holds it too long") from None
                 time.sleep(0.05)
+        if not self.holding:
+            self.holding = True
+            self.open_here[self.path] = self.open_here.get(self.path, 0) + 1
 
     def release(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self.holding:
+            self.holding = False
+            self.open_here[self.path] -= 1
 
 
 class _Transaction:

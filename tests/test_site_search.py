@@ -2,7 +2,8 @@
 
 docs/search.md is the one specification; src/termbase/search.py, matcher.py and arabic.py are its
 reference implementation, and src/termbase/site/static/search.js must agree with them: on random
-text (words, normalization, match keys, clitic stems, accepted forms, the exact-match spelling)
+text (words, normalization, match keys, clitic stems, accepted forms, each word's full-text keys
+and prefixes, the exact-match spelling)
 and, over the built site's sharded index, on the results of a query set.
 """
 from __future__ import annotations
@@ -92,6 +93,8 @@ def python_analysis(text: str) -> dict:
             "keysets": [sorted(matcher.token_keys(w)) for w in ws],
             "forms": [sorted(matcher.accepted_forms(w)) for w in ws],
             "stems": [list(arabic.strip_clitics(w)) for w in ws],
+            "documents": [sorted(set(search.surface_keys((w,)).split())) for w in ws],
+            "prefixes": [sorted(search.prefix_keys(w)) for w in ws],
             "normalized": arabic.normalize_word(text)}
 
 
@@ -101,7 +104,8 @@ for (const text of arguments[0]) {
   const ws = A.words(text);
   out.push({words: ws, fold: A.fold(text), keys: ws.map(A.tokenKey),
             keysets: ws.map(w => [...A.tokenKeys(w)].sort(cmp)), forms: ws.map(w => [...A.acceptedForms(w)].sort(cmp)),
-            stems: ws.map(A.stripClitics), normalized: A.normalizeWord(text)});
+            stems: ws.map(A.stripClitics), documents: ws.map(w => [...A.wordDocKeys(w)].sort(cmp)),
+            prefixes: ws.map(w => A.prefixKeys(w).sort(cmp)), normalized: A.normalizeWord(text)});
 }
 function cmp(a, b) { const x = [...a], y = [...b];
   for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i].codePointAt(0) - y[i].codePointAt(0);

@@ -180,12 +180,14 @@
     return allowed.has(textToken);
   }
   function ftsWord(key) { return key.replace(/'/g, ""); }
+  const STEM = "\u00b7";                      // marks a word's stems among its keys (search.STEM)
   const docKeys = new Map();
   function wordDocKeys(token) {               // search.surface_keys((token,)).split()
     let found = docKeys.get(token);
     if (!found) {
       found = new Set();
-      for (const k of tokenKeys(token)) for (const part of ftsWord(k).split(" ")) if (part) found.add(part);
+      const keys = [...tokenKeys(token)].map(ftsWord).concat(stems(token).map((stem) => STEM + ftsWord(stem)));
+      for (const k of keys) for (const part of k.split(" ")) if (part) found.add(part);
       docKeys.set(token, found);
     }
     return found;
@@ -412,21 +414,18 @@
     return false;
   }
 
+  function prefixKeys(word) {                // search.prefix_keys
+    return [...new Set(stems(word).filter((stem) => cpLength(stem) >= MIN_PREFIX).map((stem) => STEM + ftsWord(stem)))];
+  }
   async function conditions(query, stage) {   // per required word: the keys a candidate must hold
     const near = stage === "fuzzy" ? await nearWords(query) : new Map();
     if (stage === "fuzzy" && ![...near.values()].some((keys) => keys.length)) return null;
-    let anyPrefix = false;
-    const out = [];
-    for (const word of query.required) {
+    if (stage === "prefix" && !query.required.some((word) => prefixKeys(word).length)) return null;
+    return query.required.map((word) => {
       const keys = query.keysOf(word);
       for (const k of near.get(word) || []) keys.add(k);
-      const stem = ftsWord(tokenKey(word));
-      const prefix = stage !== "words" && cpLength(stem) >= MIN_PREFIX ? stem : null;
-      if (prefix) anyPrefix = true;
-      out.push({ keys, prefix });
-    }
-    if (stage === "prefix" && !anyPrefix) return null;
-    return out;
+      return { keys, prefixes: stage === "words" ? [] : prefixKeys(word) };
+    });
   }
   async function postingsOf(condition) {      // [[key, entry] …] of the keys a condition accepts
     const found = new Map();
@@ -434,10 +433,10 @@
       const entry = await keyEntry(key);
       if (entry) found.set(key, entry);
     }));
-    if (condition.prefix) {
-      const buckets = await Promise.all(bucketsWithPrefix(condition.prefix).map((at) => load("k/" + at)));
+    for (const prefix of condition.prefixes) {
+      const buckets = await Promise.all(bucketsWithPrefix(prefix).map((at) => load("k/" + at)));
       for (const bucket of buckets) {
-        for (const key of Object.keys(bucket)) if (key.startsWith(condition.prefix)) found.set(key, bucket[key]);
+        for (const key of Object.keys(bucket)) if (key.startsWith(prefix)) found.set(key, bucket[key]);
       }
     }
     return [...found.values()];
@@ -445,7 +444,7 @@
   function holds(condition, keys) {
     for (const k of keys) {
       if (condition.keys.has(k)) return true;
-      if (condition.prefix && k.startsWith(condition.prefix)) return true;
+      for (const prefix of condition.prefixes) if (k.startsWith(prefix)) return true;
     }
     return false;
   }
@@ -492,7 +491,7 @@
     for (const word of query.required) {
       const budget = typoBudget(word);
       const key = ftsWord(tokenKey(word));
-      if (!budget || (await keyEntry(key)) !== null) continue;
+      if (!budget) continue;
       const n = cpLength(key);
       const lengths = manifest.lengths.filter((l) => l >= n - budget && l <= n + budget);
       const lists = await Promise.all(lengths.map((l) => load("v/" + l)));
@@ -683,7 +682,8 @@
 
   window.TermbaseSearch = {
     put, search, ready, settings,
-    analysis: { words, normalizeWord, tokenKey, tokenKeys, acceptedForms, stripClitics, fold, classify, Query, pyRound },
+    analysis: { words, normalizeWord, tokenKey, tokenKeys, acceptedForms, stripClitics, wordDocKeys, prefixKeys, fold,
+                classify, Query, pyRound },
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -2,7 +2,7 @@
 
 Arabic follows ICU's Arabic collation (CLDR `ar`) at the primary level: ء أ ؤ إ ئ and ا are one
 letter, then آ, ٱ, ب, پ, ت with ة, ث …, ك, ک, گ, ل …, و, and ي with ى ی; tashkeel and tatweel
-only break ties. PyICU would need a C++ build against libicu, so the order is written out here
+only break ties; Arabic letters come before Latin ones (CLDR reorders the Arabic script first). PyICU would need a C++ build against libicu, so the order is written out here
 and `tests/test_site_browser.py` holds it against ICU itself (Chromium's `Intl.Collator('ar')`).
 As Arabic glossaries do, a leading article ال (and لل) is set aside when sorting, so that
 `النشرة الخضراء` files under ن. The A–Z letters are CLDR's 28 Arabic index letters; every other
@@ -27,10 +27,13 @@ for _group in AR_GROUPS:
         _INDEX_OF[_ch] = max((letter for letter in AR_INDEX if _PRIMARY[letter] <= _PRIMARY[_ch]),
                              key=lambda letter: _PRIMARY[letter])
 _IGNORED = set("\u0640") | {chr(c) for c in range(0x064B, 0x0653)} | {"\u0670"}
-# Arabic letters as private-use characters in primary order (after every Latin letter and digit,
-# as in ICU); tashkeel and tatweel dropped. Other characters keep their code points.
+# Arabic letters as private-use characters in primary order, Latin letters (case aside) after them
+# (CLDR's Arabic collation puts the Arabic script first); tashkeel and tatweel dropped. Digits,
+# spaces and punctuation keep their code points, so they come first, as in ICU.
 _PRIMARY_TABLE = {ord(ch): chr(0xE000 + number) for ch, number in _PRIMARY.items()}
 _PRIMARY_TABLE.update({ord(ch): None for ch in _IGNORED})
+_PRIMARY_TABLE.update({code: chr(0x100000 + ord(chr(code).lower())) for code in range(0x41, 0x250)
+                       if chr(code).isalpha() and len(chr(code).lower()) == 1})
 
 
 def _unarticled(text: str) -> str:

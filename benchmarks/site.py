@@ -8,7 +8,7 @@ For each size N: a generated glossary (`benchmarks/glossary.py`'s `synthetic(N)`
   * the first search of a fresh page (cache disabled) for each query over a local HTTP server:
     bytes the page fetched for it (the browser's resource timing, and the server's own count) and
     the time from typing to the first result on screen (target ≤ 2 MiB and ≤ 0.5 s at 100,000).
-Usage: python benchmarks/site.py [N …] [--runs 3] [--work DIR]   (default 10000; DIR default: a
+Usage: python benchmarks/site.py [N …] [--runs 3] [--work DIR] [--warm]   (default 10000; DIR default: a
 temporary folder, on /dev/shm when it exists, so that the shared disk's load does not dominate)
 """
 from __future__ import annotations
@@ -91,13 +91,14 @@ def best_of(args, runs: int, before=None) -> tuple[float, float]:
     return min(timed(args, before) for _ in range(runs))
 
 
-def build_figures(n: int, work: Path, runs: int) -> Path:
+def build_figures(n: int, work: Path, runs: int, cold_too: bool = True) -> Path:
     root = work / f"glossary-{n}"
     if not (root / "concepts").is_dir() or len(os.listdir(root / "concepts")) != n:
         shutil.rmtree(root, ignore_errors=True)
         glossary.write(synthetic(n), root)
     os.environ["TERMBASE_INDEX_DIR"] = str(work / f"index-{n}")
-    shutil.rmtree(work / f"index-{n}", ignore_errors=True)
+    if cold_too:
+        shutil.rmtree(work / f"index-{n}", ignore_errors=True)
     out = work / f"site-{n}"
     shutil.rmtree(out, ignore_errors=True)
     termbase = str(BIN / "termbase")
@@ -116,7 +117,8 @@ def build_figures(n: int, work: Path, runs: int) -> Path:
     print(f"  {'termbase export --format tbx (warm index)':<46} {tbx:7.2f} s  (CPU {tbx_cpu:6.2f} s)")
     print(f"  {'termbase site (warm index)':<46} {site:7.2f} s  (CPU {site_cpu:6.2f} s)   "
           f"{site / tbx:4.2f}× tbx (target ≤ 3×)")
-    print(f"  {'termbase site, cold (indexes first)':<46} {cold:7.2f} s  (CPU {cold_cpu:6.2f} s)")
+    if cold_too:
+        print(f"  {'termbase site, cold (indexes first)':<46} {cold:7.2f} s  (CPU {cold_cpu:6.2f} s)")
     return out
 
 
@@ -151,13 +153,14 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--warm", action="store_true", help="keep an index left in --work (no cold figure)")
     options = parser.parse_args()
     base = options.work or Path(tempfile.mkdtemp(prefix="termbase-site-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
     base.mkdir(parents=True, exist_ok=True)
     print(f"work folder {base}; whole processes, best of {options.runs} runs")
     try:
         for n in options.sizes:
-            out = build_figures(n, base, options.runs)
+            out = build_figures(n, base, options.runs, cold_too=not options.warm)
             search_figures(n, out, Path(tempfile.mkdtemp(prefix="profile-")))
     finally:
         if not options.work:

@@ -19,7 +19,8 @@ so that a search fetches only the few it needs. Every file is a script that hand
                        keys, length in characters), by CRC-32 of the key; long ones in search/dr/
   search/df/N.js       the definitions of concepts 64·N … 64·N+63: [concept, language, length in
                        keys, length in characters, key, frequency, …] (for queries with a rare word)
-  search/v/L.js        the surface keys of L characters, sorted (the fuzzy stage's vocabulary)
+  search/v/L.js        the surface keys of L characters, sorted and front-coded (`front_coded`):
+                       the fuzzy stage's vocabulary
 """
 from __future__ import annotations
 
@@ -59,6 +60,23 @@ def casefold_table() -> dict:
         if folded != ch.lower() and not 0xD800 <= code <= 0xDFFF:
             table[ch] = folded
     return table
+
+
+def front_coded(keys: list) -> str:
+    """Sorted keys as one string: per key, chr(0x30 + UTF-16 units it shares with the key before
+    (what JavaScript slices by)), the rest, a newline (keys hold no whitespace). Dense
+    vocabularies (numbers) shrink to a third."""
+    out, previous = [], ""
+    for key in keys:
+        shared = units = 0
+        for a, b in zip(previous, key):
+            if a != b:
+                break
+            shared += 1
+            units += 2 if ord(a) > 0xFFFF else 1
+        out.append(f"{chr(0x30 + units)}{key[shared:]}\n")
+        previous = key
+    return "".join(out)
 
 
 def _partition(keys: dict, sizes: dict) -> dict:
@@ -171,7 +189,7 @@ def write(handle, rows: list, emit) -> dict:
     for key in postings:
         by_length[len(key)].append(key)
     for length, keys in by_length.items():
-        emit(f"search/v/{length}.js", script(f"v/{length}", sorted(keys)))
+        emit(f"search/v/{length}.js", script(f"v/{length}", front_coded(sorted(keys))))
 
     # definitions: BM25 as SQLite FTS5 computes it (k1 1.2, b 0.75)
     rows_by_concept = sorted(((number[cid], lang, text) for cid, lang, text in index.all_definitions() if cid in number),

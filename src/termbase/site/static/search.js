@@ -209,8 +209,9 @@
     return false;
   }
   function typoBudget(word) { const n = cpLength(word); return n < 4 ? 0 : n < 8 ? 1 : 2; }
+  const SURROGATE = /[\ud800-\udfff]/;
   function levenshtein(a, b, cutoff) {        // edit distance of code points, cutoff + 1 when over
-    const x = Array.from(a), y = Array.from(b);
+    const x = SURROGATE.test(a) ? Array.from(a) : a, y = SURROGATE.test(b) ? Array.from(b) : b;
     if (Math.abs(x.length - y.length) > cutoff) return cutoff + 1;
     let previous = Array.from({ length: y.length + 1 }, (_, i) => i);
     for (let i = 1; i <= x.length; i++) {
@@ -486,6 +487,22 @@
     }
   }
 
+  const unfronted = new Map();
+  function unfront(text) {                    // searchdata.front_coded, decoded (once per file)
+    let found = unfronted.get(text);
+    if (found) return found;
+    found = [];
+    let previous = "", start = 0;
+    while (start < text.length) {
+      const end = text.indexOf("\n", start);
+      const shared = text.charCodeAt(start) - 0x30;
+      previous = previous.slice(0, shared) + text.slice(start + 1, end);
+      found.push(previous);
+      start = end + 1;
+    }
+    unfronted.set(text, found);
+    return found;
+  }
   async function nearWords(query) {           // search._near_words
     const near = new Map();
     for (const word of query.required) {
@@ -494,15 +511,16 @@
       if (!budget) continue;
       const n = cpLength(key);
       const lengths = manifest.lengths.filter((l) => l >= n - budget && l <= n + budget);
-      const lists = await Promise.all(lengths.map((l) => load("v/" + l)));
-      const vocabulary = [].concat(...lists).sort(compareCodePoints);
-      const scored = [];
-      vocabulary.forEach((choice, i) => {
-        const d = levenshtein(key, choice, budget);
-        if (d <= budget) scored.push([d, i, choice]);
-      });
-      scored.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      near.set(word, scored.slice(0, 50).map((s) => s[2]));
+      const lists = await Promise.all(lengths.map((l) => load("v/" + l).then(unfront)));
+      const scored = [];                      // the vocabulary is in code-point order: ties go by it
+      for (const list of lists) {
+        for (const choice of list) {
+          const d = levenshtein(key, choice, budget);
+          if (d <= budget) scored.push([d, choice]);
+        }
+      }
+      scored.sort((a, b) => a[0] - b[0] || compareCodePoints(a[1], b[1]));
+      near.set(word, scored.slice(0, 50).map((s) => s[1]));
     }
     return near;
   }

@@ -8,7 +8,7 @@ For each size N: a generated glossary (`benchmarks/glossary.py`'s `synthetic(N)`
   * the first search of a fresh page (cache disabled) for each query over a local HTTP server:
     bytes the page fetched for it (the browser's resource timing, and the server's own count) and
     the time from typing to the first result on screen (target ≤ 2 MiB and ≤ 0.5 s at 100,000).
-Usage: python benchmarks/site.py [N …] [--runs 3] [--work DIR] [--warm]   (default 10000; DIR default: a
+Usage: python benchmarks/site.py [N …] [--runs 3] [--work DIR] [--warm] [--search-only]   (default 10000; DIR default: a
 temporary folder, on /dev/shm when it exists, so that the shared disk's load does not dominate)
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ const seen = () => list.querySelector('a[href]');
 const finish = () => {
   const t1 = performance.now();
   const entries = performance.getEntriesByType('resource').slice(before);
-  done({ms: t1 - t0, bytes: entries.reduce((s, e) => s + (e.transferSize || e.encodedBodySize), 0), files: entries.length,
+  done({ms: t1 - t0, bytes: entries.reduce((s, e) => s + e.transferSize, 0), files: entries.length,
         first: seen().getAttribute('href'), rank: seen().dataset.rank});
 };
 new MutationObserver((_, observer) => { if (seen()) { observer.disconnect(); finish(); } })
@@ -135,6 +135,7 @@ def search_figures(n: int, out: Path, profile: Path) -> None:
     try:
         print(f"  first search of a fresh page, over HTTP (targets ≤ 2 MiB, ≤ 0.5 s):")
         for text, what in queries(n):
+            driver.execute_cdp_cmd("Network.clearBrowserCache", {})
             driver.get(url)
             Counting.sent = 0
             result = driver.execute_async_script(FIRST_RESULT, text)
@@ -154,13 +155,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--warm", action="store_true", help="keep an index left in --work (no cold figure)")
+    parser.add_argument("--search-only", action="store_true", help="only the search figures, of a site left in --work")
     options = parser.parse_args()
     base = options.work or Path(tempfile.mkdtemp(prefix="termbase-site-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
     base.mkdir(parents=True, exist_ok=True)
     print(f"work folder {base}; whole processes, best of {options.runs} runs")
     try:
         for n in options.sizes:
-            out = build_figures(n, base, options.runs, cold_too=not options.warm)
+            if options.search_only and (base / f"site-{n}" / "index.html").is_file():
+                out = base / f"site-{n}"
+                print(f"\n{n:,} concepts: the site left in {out}")
+            else:
+                out = build_figures(n, base, options.runs, cold_too=not options.warm)
             search_figures(n, out, Path(tempfile.mkdtemp(prefix="profile-")))
     finally:
         if not options.work:

@@ -2,7 +2,8 @@
 # Install termbase into ./.venv (with a C compiler, the C inner loop of term recognition is built
 # too; without one, recognition runs in pure Python, slower). With --test, also a C compiler and
 # the tools the test suite checks our files with: jing + Java (official TBX RelaxNG), gettext
-# (msgfmt), LibreOffice Calc (opens our XLSX).
+# (msgfmt), LibreOffice Calc (opens our XLSX), and for the web glossary's browser tests Chromium
+# with its driver, pdftotext, Arabic fonts (Noto) and axe-core (from npm, into .venv/share/axe-core).
 set -euo pipefail
 cd "$(dirname "$0")"
 extras=""
@@ -14,6 +15,11 @@ if [ "${1:-}" = "--test" ]; then
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
   command -v cc >/dev/null 2>&1 || missing+=(gcc)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
   command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
   python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || missing+=(python3-dev)
@@ -25,3 +31,9 @@ if [ "${1:-}" = "--test" ]; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+if [ -n "$extras" ] && [ ! -s .venv/share/axe-core/axe.min.js ]; then
+  # axe-core, the accessibility engine the browser tests inject (pinned; only its axe.min.js is kept)
+  pack="$(mktemp -d)"
+  (cd "$pack" && npm pack --silent axe-core@4.10.3 >/dev/null && tar -xzf axe-core-4.10.3.tgz package/axe.min.js)
+  mkdir -p .venv/share/axe-core && mv "$pack/package/axe.min.js" .venv/share/axe-core/axe.min.js && rm -rf "$pack"
+fi

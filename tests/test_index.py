@@ -292,3 +292,45 @@ def test_writers_update_the_index_in_the_same_step(glossary_copy, index_dir):
         assert index.summary("red-notice")["en"] == "Red Notice"
     finally:
         index.close()
+
+
+def test_the_kept_automaton_finds_what_a_new_one_finds(glossary_copy, index_dir):
+    """The automaton is kept in the index (its groups and entries as rows read on demand); loaded
+    back, it finds in the corpus exactly what a freshly built one finds."""
+    from termbase.matcher import Matcher
+    from termbase.store import cache
+
+    text = "\n".join(p.read_text("utf-8") for p in sorted(TEXT.parent.glob("*.txt")))
+    with api.open(glossary_copy) as first:
+        built = first.matcher()
+        assert not isinstance(built.groups, cache._Rows)
+        expected = [(h.line, h.start, h.end, [(e.concept_id, e.lang, e.form) for e in h.entries])
+                    for h in built.find_text(text)]
+    with api.open(glossary_copy) as second:
+        kept = second.matcher()
+        assert isinstance(kept.groups, cache._Rows) and isinstance(kept.entries, cache._Rows)
+        found = [(h.line, h.start, h.end, [(e.concept_id, e.lang, e.form) for e in h.entries])
+                 for h in kept.find_text(text)]
+        assert len(kept.groups.kept) < len(kept.groups) / 2       # read on demand, not all
+    assert found == expected and len(found) > 300
+    assert found == [(h.line, h.start, h.end, [(e.concept_id, e.lang, e.form) for e in h.entries])
+                     for h in Matcher(api.open(glossary_copy).termbase()).find_text(text)]
+
+
+def test_the_c_walk_is_built_where_ci_requires_it():
+    """CI sets TERMBASE_REQUIRE_C: a failed build of store/_scan.c must fail, not fall back silently."""
+    if os.environ.get("TERMBASE_REQUIRE_C"):
+        assert index_module._scan is not None
+
+
+def test_the_c_walk_and_the_python_walk_see_the_same_listing(glossary_copy, monkeypatch):
+    if index_module._scan is None:
+        pytest.skip("built without a C compiler")
+    fingerprint, listing = index_module.scan(glossary_copy / "concepts")
+    assert fingerprint == index_module.quick_fingerprint(glossary_copy / "concepts")
+    monkeypatch.setattr(index_module, "_scan", None)
+    python_fingerprint, python_listing = index_module.scan(glossary_copy / "concepts")
+    assert python_listing == listing and python_fingerprint.startswith("py.")
+    (glossary_copy / "concepts" / "europol.yaml").write_text("id: europol\n", "utf-8")
+    monkeypatch.undo()
+    assert index_module.quick_fingerprint(glossary_copy / "concepts") != fingerprint

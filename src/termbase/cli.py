@@ -360,9 +360,10 @@ def diff(a, b, as_json):
 # --- commands defined beside their library modules ---
 from .cli_recognition import check as _check, extract as _extract, find as _find  # noqa: E402
 from .cli_review import review as _review  # noqa: E402
+from .cli_site import site as _site  # noqa: E402
 from .cli_git import COMMANDS as _git_commands  # noqa: E402
 
-for _command in (_find, _extract, _check, _review, *_git_commands):
+for _command in (_find, _extract, _check, _review, _site, *_git_commands):
     main.add_command(_command)
 
 

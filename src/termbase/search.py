@@ -146,6 +146,11 @@ def prefix_keys(word: str) -> set:
     return {STEM + fts_word(stem) for stem in _stems(word) if len(stem) >= MIN_PREFIX}
 
 
+def plain(word: str) -> bool:
+    """A word without decimal digits: only such words are matched fuzzily."""
+    return not any(ch.isdecimal() for ch in word)
+
+
 def typo_budget(word: str) -> int:
     """Edits a query word may be off by: none under four letters, one up to seven, else two."""
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
@@ -316,7 +321,7 @@ def _near_words(index, query: Query) -> dict:
     near = {}
     for word in query.required:
         budget = typo_budget(word)
-        if any(ch.isdigit() for ch in word):
+        if not plain(word):
             continue                      # a number with a typo is another number
         key = fts_word(token_key(word))
         if not budget:

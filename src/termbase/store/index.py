@@ -84,6 +84,8 @@ CREATE TABLE tallies(kind TEXT, value TEXT, count INTEGER, PRIMARY KEY (kind, va
 CREATE TABLE vocabulary(key TEXT PRIMARY KEY, size INTEGER, plain INTEGER) WITHOUT ROWID;
 CREATE INDEX vocabulary_by_size ON vocabulary(plain, size);
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
+CREATE TABLE matcher_groups(gid INTEGER PRIMARY KEY, key_length INTEGER, entries TEXT, tokens INTEGER, seps INTEGER);
+CREATE TABLE matcher_entries(eid INTEGER PRIMARY KEY, concept_id TEXT, lang TEXT, term_index INTEGER, form TEXT);
 """
 
 TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and "CREATE INDEX" not in statement]
@@ -172,7 +174,7 @@ def scan(folder: Path) -> tuple[str, dict]:
             return "", {}
         except NotADirectoryError:
             raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
-        return f"c{count}.{fingerprint}", {name: stat for name, *stat in map(tuple, entries)}
+        return f"c{count}.{fingerprint}", {entry[0]: entry[1:] for entry in entries}
     found = {}
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -574,7 +576,7 @@ class Index:
         if fts:      # one at a time (a bulk load counts and indexes everything at its end)
             self._count(_tallies(row[5], derived["subjects"], derived["terms"]), +1)
             db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)",
-                           [(key, len(key), not any(c.isdigit() for c in key))
+                           [(key, len(key), search.plain(key))
                             for text in {r[1] for r in derived["surfaces"]} for key in search.word_keys(text)])
             db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
                            [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
@@ -611,8 +613,9 @@ class Index:
                 db.executemany(f"INSERT INTO {table}(rowid, keys) VALUES (?, ?)", [(n, document(text)) for n, text in rows])
                 last = rows[-1][0]
         db.execute("DELETE FROM vocabulary")
-        db.execute("INSERT INTO vocabulary SELECT term, length(term), term NOT GLOB '*[0-9]*' FROM surface_words "
-                   f"WHERE term NOT LIKE '{search.STEM}%'")
+        db.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)",
+                       [(term, len(term), search.plain(term)) for (term,) in
+                        db.execute(f"SELECT term FROM surface_words WHERE term NOT LIKE '{search.STEM}%'").fetchall()])
 
     def load_termbase(self, termbase) -> None:
         """Fill an empty (in-memory) index from a Termbase read elsewhere (a TBX file …), keeping its order."""
@@ -665,9 +668,11 @@ class Index:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM concepts").fetchone()[0]
 
-    def concepts(self):
-        """Every concept in file order, streamed."""
-        for payload, checksum in self.db.execute("SELECT data, checksum FROM concepts ORDER BY file"):
+    def concepts(self, part: int = 0, parts: int = 1):
+        """Every concept in file order, streamed (or every `parts`-th, from the `part`-th: one
+        process's share when several write concepts out)."""
+        query = "SELECT data, checksum FROM concepts " + ("WHERE n % ? = ? " if parts > 1 else "") + "ORDER BY file"
+        for payload, checksum in self.db.execute(query, (parts, part) if parts > 1 else ()):
             yield self._concept(payload, checksum)
 
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
@@ -791,6 +796,18 @@ class Index:
             "SELECT c.id, d.lang, d.text, bm25(definition_fts) AS score FROM definition_fts f "
             "JOIN definitions d ON d.id = f.rowid JOIN concepts c ON c.n = d.concept WHERE definition_fts MATCH ? "
             "ORDER BY score, c.id LIMIT ?", (match, limit))]
+
+    def all_surfaces(self):
+        """(concept, lang, text, status, kind, folded, words) of every surface (the web search ships them)."""
+        for cid, lang, text, status, kind, folded, tokens in self.db.execute(
+                "SELECT c.id, s.lang, s.text, s.status, s.kind, s.folded, s.tokens FROM surfaces s "
+                "JOIN concepts c ON c.n = s.concept ORDER BY s.id"):
+            yield cid, lang, text, _status(status), kind, folded, tuple(tokens.split(" ")) if tokens else ()
+
+    def all_definitions(self):
+        """(concept, lang, definition) of every definition."""
+        return self.db.execute("SELECT c.id, d.lang, d.text FROM definitions d JOIN concepts c ON c.n = d.concept "
+                               "ORDER BY d.id")
 
     def words_of_length(self, shortest: int, longest: int) -> list[str]:
         """The keys of term words without digits, of a length in [shortest, longest] (fuzzy search)."""

@@ -92,17 +92,32 @@ class WriteLock:
             pause = min(pause * 2, 0.5)
 
     def _create(self) -> bool:
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        except OSError as error:
-            raise TermbaseError(f"cannot write the lock file: {error.strerror}", self.path) from None
-        _flock(fd)
+        """Take the lock if nobody has it. The file is written in full under a temp name, then
+        hard-linked to the lock's name (link fails if that exists), so a lock file never exists
+        without its holder's details."""
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds"), "command": self.command}
-        os.write(fd, json.dumps(info).encode("utf-8"))
-        os.fsync(fd)
+        temp = self.root / f"{LOCK_FILE}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as error:
+            raise TermbaseError(f"cannot write the lock file: {error.strerror}", self.path) from None
+        try:
+            _flock(fd)
+            os.write(fd, json.dumps(info).encode("utf-8"))
+            os.fsync(fd)
+            os.link(temp, self.path)
+        except (FileExistsError, FileNotFoundError):
+            os.close(fd)
+            return False
+        except OSError as error:
+            os.close(fd)
+            raise TermbaseError(f"cannot write the lock file: {error.strerror}", self.path) from None
+        finally:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
         self.fd = fd
         return True
 

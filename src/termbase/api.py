@@ -30,7 +30,8 @@ def open(source, *, fmt: str | None = None, warnings: list | None = None, notify
     `fmt` names a file's format when its name and content do not tell; `warnings`, if given,
     collects what a file reader could not map (else the reader's warnings are printed on
     stderr); `notify(message)` hears about index rebuilds; `progress(done, total)` about long
-    reads; `read_options` go to the file reader (`source_lang`, `target_lang`).
+    reads (concept files indexed, or bytes of a file read: `termbase.progress`); `read_options`
+    go to the file reader (`source_lang`, `target_lang`).
     """
     return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
 
@@ -90,7 +91,7 @@ class Glossary:
         from . import formats
 
         found: list = [] if warnings is None else warnings
-        self._termbase = formats.read_file(self.path, fmt, warnings=found, **read_options)
+        self._termbase = formats.read_file(self.path, fmt, warnings=found, progress=progress, **read_options)
         if warnings is None:
             for warning in found:
                 print(warning, file=__import__("sys").stderr)
@@ -366,7 +367,8 @@ class Glossary:
         return len(glossary.concept_paths(self.path))
 
     def export(self, target, fmt: str, **options) -> None:
-        """Write the termbase to `target` in format `fmt` (tbx, tbx2, po, mo, xlsx, csv, tsv, omegat, sqlite)."""
+        """Write the termbase to `target` in format `fmt` (tbx, tbx2, po, mo, xlsx, csv, tsv, omegat, sqlite);
+        `progress=` (a callback) hears of the concepts written."""
         from . import formats
 
         formats.write_file(self.termbase(), target, fmt, **options)

@@ -328,19 +328,21 @@ class Glossary:
 
         return list(recognition.in_text(self.termbase(), self.matcher(), text, [lang] if lang else None))
 
-    def find_in_file(self, path, languages=None):
-        """Occurrences in a text, PO, XLIFF or TMX file (an iterator)."""
+    def find_in_file(self, path, languages=None, progress=None):
+        """Occurrences in a text, PO, XLIFF or TMX file (an iterator); `progress(done, total)`
+        hears how much of it is searched (characters of a text, segments of a bilingual file)."""
         from . import recognition
 
-        return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages)
+        return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages, progress)
 
     def check(self, path, include_all: bool = False, source_lang: str | None = None,
-              target_lang: str | None = None) -> list:
-        """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV)."""
+              target_lang: str | None = None, progress=None) -> list:
+        """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV);
+        `progress(segments, total)` hears how many are checked."""
         from . import bilingual, qa
 
         document = bilingual.read(path, source_lang, target_lang)
-        return qa.check(self.termbase(), document, include_all, self.matcher())
+        return qa.check(self.termbase(), document, include_all, self.matcher(), progress)
 
     # -- checking and writing out --------------------------------------------------------------
 

@@ -201,14 +201,15 @@ class Glossary:
             finally:
                 self._writing = False
 
-    def commit(self, files: dict, remove=()) -> None:
+    def commit(self, files: dict, remove=(), progress=None) -> None:
         """Write {path: bytes} and remove `remove` inside the glossary, all or nothing (a journal),
-        and bring the index up to date. Only while `writing()`."""
+        and bring the index up to date. Only while `writing()`. `progress(files, total)` hears of
+        the files written."""
         from .store import journal
 
         if not self._writing:
             raise RuntimeError("commit() needs the write lock: use it inside `with glossary.writing():`")
-        journal.commit(self.path, files, remove)
+        journal.commit(self.path, files, remove, progress)
         self.refresh()
         self._header = None
 

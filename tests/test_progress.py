@@ -78,17 +78,50 @@ def test_delay_variable(monkeypatch):
     assert progress.delay() == progress.DELAY
 
 
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_bar_shows_after_the_delay_and_goes_when_the_job_is_done(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    monkeypatch.delenv(progress.DELAY_VARIABLE, raising=False)
+    bar = progress.Progress.start("reading big.tbx")
+    bar(1000, 10_000)
+    clock[0] += progress.DELAY - 0.01
+    bar(2000, 10_000)
+    assert bar.bar is None and sys.stderr.getvalue() == ""         # not yet: the job may be quick
+    clock[0] += 0.02
+    bar(3000, 10_000)
+    assert bar.bar is not None and bar.bar.n == 3000
+    assert "reading big.tbx:  30%|" in sys.stderr.getvalue()
+    bar(10_000, 10_000)
+    assert bar.bar is None                                          # done: closed and cleared
+    assert sys.stderr.getvalue().endswith("\r")
+
+
+def test_a_job_done_before_its_delay_never_shows(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    bar = progress.Progress.start("writing", "concepts")
+    clock[0] += 10
+    bar(50, 50)
+    assert bar.bar is None and sys.stderr.getvalue() == ""
+
+
 # --- real processes, stderr on a pseudo-terminal or a pipe ---------------------------------
 
-def on_terminal(args, delay="0", size=(24, 100), env_extra=None, timeout=300):
-    """Run `termbase ARGS` with stderr on a pseudo-terminal (`size`: rows, columns, or None for a
-    terminal that gives no size); return (exit status, what the terminal showed)."""
+def terminal(argv, env: dict, size=(24, 100), stdout_too: bool = False, timeout: float = 300):
+    """Run `argv` with stderr (and with `stdout_too` stdout) on a pseudo-terminal of `size` (rows,
+    columns; None: a terminal that gives no size); return (exit status, what it showed)."""
     master, slave = os.openpty()
     if size is not None:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
-    env = dict(os.environ, TERMBASE_PROGRESS_DELAY=delay, **(env_extra or {}))
-    process = subprocess.Popen([str(TERMBASE), *map(str, args)], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    process = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL,
+                               stdout=slave if stdout_too else subprocess.DEVNULL, stderr=slave, env=env)
     os.close(slave)
     shown, deadline = b"", time.monotonic() + timeout
     try:
@@ -106,6 +139,11 @@ def on_terminal(args, delay="0", size=(24, 100), env_extra=None, timeout=300):
     finally:
         os.close(master)
     return process.wait(timeout=60), shown.decode("utf-8", "replace")
+
+
+def on_terminal(args, delay="0", **options):
+    """Run `termbase ARGS` with stderr on a pseudo-terminal; return (exit status, what it showed)."""
+    return terminal([TERMBASE, *args], dict(os.environ, TERMBASE_PROGRESS_DELAY=delay), **options)
 
 
 def on_pipe(args, delay="0"):
@@ -259,8 +297,8 @@ def test_a_terminal_that_gives_no_size_still_shows_progress(data, tmp_path):
 
 
 def test_a_quick_job_shows_nothing_and_imports_no_progress_library(data, tmp_path):
-    """With the default delay a job done in less time shows nothing on a terminal, and
-    tqdm is not even imported; after the delay the same job shows its bar."""
+    """With the default delay a quick command shows nothing on a terminal and does not even
+    import tqdm; a job done before its delay shows nothing either."""
     probe = ("import sys, runpy\n"
              "sys.argv = ['termbase'] + sys.argv[1:]\n"
              "try:\n"
@@ -270,23 +308,10 @@ def test_a_quick_job_shows_nothing_and_imports_no_progress_library(data, tmp_pat
              "sys.stderr.write('tqdm imported: %s' % ('tqdm' in sys.modules))\n")
     script = tmp_path / "probe.py"
     script.write_text(probe, "utf-8")
-    args = ["show", "unit-00001", "-g", data["glossary"]]
-    master, slave = os.openpty()
-    process = subprocess.Popen([sys.executable, str(script), *map(str, args)], stdout=subprocess.DEVNULL, stderr=slave,
-                               env={k: v for k, v in os.environ.items() if k != progress.DELAY_VARIABLE})
-    os.close(slave)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
-    assert process.wait(timeout=60) == 0
-    assert shown.decode().endswith("tqdm imported: False"), shown
+    assert on_pipe(["stats", "-g", data["glossary"]])[0] == 0         # the index is built: `show` is quick
+    status, shown = terminal([sys.executable, script, "show", "unit-00001", "-g", data["glossary"]],
+                             {k: v for k, v in os.environ.items() if k != progress.DELAY_VARIABLE})
+    assert status == 0 and shown.endswith("tqdm imported: False"), shown
     status, shown = on_terminal(["export", "-g", data["po"], "--format", "tbx", "-o", tmp_path / "quick.tbx"],
                                 delay="60")
     assert status == 0 and BAR not in shown and "converting" not in shown
@@ -295,24 +320,8 @@ def test_a_quick_job_shows_nothing_and_imports_no_progress_library(data, tmp_pat
 def test_find_takes_the_bar_off_the_screen_before_each_hit(data, tmp_path):
     """When stdout is the terminal too, each hit line is written after the bar is cleared, so
     no hit is printed in the middle of a bar."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    process = subprocess.Popen([str(TERMBASE), "find", str(data["text"]), "-g", str(data["glossary"])],
-                               stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,
-                               env=dict(os.environ, TERMBASE_PROGRESS_DELAY="0"))
-    os.close(slave)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(master, 1 << 16)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
-    assert process.wait(timeout=300) == 0
-    text = shown.decode("utf-8", "replace")
+    status, text = on_terminal(["find", data["text"], "-g", data["glossary"]], stdout_too=True)
+    assert status == 0
     assert BAR in text
     assert text.count("→ unit-") >= 12000
     # without the clearing, a hit would be written where the bar ends, on the bar's own line

@@ -217,7 +217,8 @@ def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq:
         for number, line in enumerate(text.split("\n"), 1):
             if progress is not None:
                 done += len(line) + 1
-                progress(done, total)
+                if not number % 256 or done >= total:
+                    progress(done, total)
             if lang == "ar":
                 for latin, phrase, position in find_pairs(line):
                     key = (latin.lower(), arabic.search_key(phrase))

@@ -9,6 +9,10 @@ given when there is no callback, so a job whose progress nobody watches counts n
 and `step` give None otherwise). Once its job has run for TERMBASE_PROGRESS_DELAY seconds (0.5
 unless set, as git's GIT_PROGRESS_DELAY) it draws a tqdm bar on stderr, importing tqdm only
 then, and clears the bar when the job is done.
+
+A new long job (the site build, say) takes `progress=None`, reports through `counted(concepts,
+progress)` in its main loop (or `reading(stream, progress)` for what it reads), and its command
+runs it inside `with step("writing site/") as progress:`.
 """
 from __future__ import annotations
 
@@ -130,9 +134,13 @@ def reading(stream, progress, total: int | None = None):
     return _Reading(stream, progress, size_of(stream) if total is None else total)
 
 
+REPORTS = 1000          # at most about this many reports of a count with a known total
+
+
 def counted(items, progress, total: int | None = None):
-    """`items`, reporting progress(n, total) after each of them; `total` defaults to len(items).
-    `items` itself when `progress` is None."""
+    """`items`, reporting progress(n, total) as they are taken (after each, or after each
+    thousandth of `total`, and after the last); `total` defaults to len(items). `items` itself
+    when `progress` is None."""
     if progress is None:
         return items
     if total is None and hasattr(items, "__len__"):
@@ -141,11 +149,13 @@ def counted(items, progress, total: int | None = None):
 
 
 def _counting(items, progress, total):
+    every = max(1, total // REPORTS) if total else 1
     done = 0
     for item in items:
         yield item
         done += 1
-        progress(done, total)
+        if not done % every or done == total:
+            progress(done, total)
 
 
 def within(progress, start: int, size: int, whole: int):

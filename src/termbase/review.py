@@ -556,7 +556,7 @@ def _read_csv(path: Path, glossary_languages, progress=None) -> ReviewFile:
 
     def records():
         for number, cells in enumerate(reader, 1):
-            if progress is not None:
+            if progress is not None and not number % 256:
                 progress(buffer.tell(), len(text))
             if number > MAX_ROWS:
                 raise TermbaseError(f"more than {MAX_ROWS} rows; refused", path)

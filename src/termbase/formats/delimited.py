@@ -342,18 +342,20 @@ def _records(text: str, dialect: str, progress=None):
         return
     buffer = io.StringIO(text, newline="")
     reader = csv.reader(buffer, delimiter="," if dialect == "csv" else "\t", strict=False)
-    start = 1
+    start, count = 1, 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as error:
             raise TermbaseError(f"malformed {dialect.upper()}: {error}", None, reader.line_num) from None
         yield start, cells
-        start = reader.line_num + 1
-        if progress is not None:
+        start, count = reader.line_num + 1, count + 1
+        if progress is not None and not count % 256:
             progress(buffer.tell(), len(text))
+    if progress is not None:
+        progress(len(text), len(text))
 
 
 def read(source, warnings: list | None = None, dialect: str = "csv", source_lang: str = "en",

@@ -30,7 +30,8 @@ def open(source, *, fmt: str | None = None, warnings: list | None = None, notify
     `fmt` names a file's format when its name and content do not tell; `warnings`, if given,
     collects what a file reader could not map (else the reader's warnings are printed on
     stderr); `notify(message)` hears about index rebuilds; `progress(done, total)` about long
-    reads; `read_options` go to the file reader (`source_lang`, `target_lang`).
+    reads (concept files indexed, or bytes of a file read: `termbase.progress`); `read_options`
+    go to the file reader (`source_lang`, `target_lang`).
     """
     return Glossary(source, fmt=fmt, warnings=warnings, notify=notify, progress=progress, **read_options)
 
@@ -90,7 +91,7 @@ class Glossary:
         from . import formats
 
         found: list = [] if warnings is None else warnings
-        self._termbase = formats.read_file(self.path, fmt, warnings=found, **read_options)
+        self._termbase = formats.read_file(self.path, fmt, warnings=found, progress=progress, **read_options)
         if warnings is None:
             for warning in found:
                 print(warning, file=__import__("sys").stderr)
@@ -200,14 +201,15 @@ class Glossary:
             finally:
                 self._writing = False
 
-    def commit(self, files: dict, remove=()) -> None:
+    def commit(self, files: dict, remove=(), progress=None) -> None:
         """Write {path: bytes} and remove `remove` inside the glossary, all or nothing (a journal),
-        and bring the index up to date. Only while `writing()`."""
+        and bring the index up to date. Only while `writing()`. `progress(files, total)` hears of
+        the files written."""
         from .store import journal
 
         if not self._writing:
             raise RuntimeError("commit() needs the write lock: use it inside `with glossary.writing():`")
-        journal.commit(self.path, files, remove)
+        journal.commit(self.path, files, remove, progress)
         self.refresh()
         self._header = None
         if self.indexed:
@@ -329,19 +331,21 @@ class Glossary:
 
         return list(recognition.in_text(self.termbase(), self.matcher(), text, [lang] if lang else None))
 
-    def find_in_file(self, path, languages=None):
-        """Occurrences in a text, PO, XLIFF or TMX file (an iterator)."""
+    def find_in_file(self, path, languages=None, progress=None):
+        """Occurrences in a text, PO, XLIFF or TMX file (an iterator); `progress(done, total)`
+        hears how much of it is searched (characters of a text, segments of a bilingual file)."""
         from . import recognition
 
-        return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages)
+        return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages, progress)
 
     def check(self, path, include_all: bool = False, source_lang: str | None = None,
-              target_lang: str | None = None) -> list:
-        """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV)."""
+              target_lang: str | None = None, progress=None) -> list:
+        """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV);
+        `progress(segments, total)` hears how many are checked."""
         from . import bilingual, qa
 
         document = bilingual.read(path, source_lang, target_lang)
-        return qa.check(self.termbase(), document, include_all, self.matcher())
+        return qa.check(self.termbase(), document, include_all, self.matcher(), progress)
 
     # -- checking and writing out --------------------------------------------------------------
 
@@ -368,7 +372,8 @@ class Glossary:
         return len(glossary.concept_paths(self.path))
 
     def export(self, target, fmt: str, **options) -> None:
-        """Write the termbase to `target` in format `fmt` (tbx, tbx2, po, mo, xlsx, csv, tsv, omegat, sqlite)."""
+        """Write the termbase to `target` in format `fmt` (tbx, tbx2, po, mo, xlsx, csv, tsv, omegat, sqlite);
+        `progress=` (a callback) hears of the concepts written."""
         from . import formats
 
         formats.write_file(self.termbase(), target, fmt, **options)

@@ -13,6 +13,7 @@ from .cli_common import (DEFAULT_GLOSSARY, TermbaseGroup, emit_json, glossary_op
 from .errors import Finding, TermbaseError, UsageError
 from .model import (AdministrativeStatus, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType)
+from .progress import step
 
 DEFAULT_EXPORTS = "exports"
 
@@ -247,17 +248,23 @@ def export(fmt, output, all_formats, check, tbx_version, no_bom, exports_dir, gl
         target = output or exports_dir / formats.get(fmt).export_name
         if glossary_path.is_file():
             warnings: list = []
-            formats.convert(glossary_path, target, fmt, warnings=warnings, **options)
+            with step(f"converting {glossary_path}", "bytes") as progress:
+                formats.convert(glossary_path, target, fmt, warnings=warnings, progress=progress, **options)
             show_warnings(warnings)
         else:
-            open_termbase(glossary_path).export(target, fmt, **options)
+            handle = open_termbase(glossary_path)
+            with step(f"writing {target}") as progress:
+                handle.export(target, fmt, progress=progress, **options)
         click.echo(f"wrote {target}", err=True)
         return
     termbase = open_termbase(glossary_path).termbase(in_memory=True)
 
     def stale_exports() -> dict:
-        rendered = {exports_dir / f.export_name: formats.render(termbase, f.name)
-                    for f in formats.FORMATS.values() if f.export_name and f.in_all}
+        rendered = {}
+        for f in formats.FORMATS.values():
+            if f.export_name and f.in_all:
+                with step(f"exporting {f.export_name}") as progress:
+                    rendered[exports_dir / f.export_name] = formats.render(termbase, f.name, progress=progress)
         return {target: data for target, data in rendered.items() if not target.exists() or target.read_bytes() != data}
 
     if check:
@@ -315,9 +322,11 @@ def _import(handle, file, fmt, dry_run, source_lang, target_lang, as_json) -> bo
     show_warnings(warnings)
     if any(w.severity == "error" for w in warnings):
         raise TermbaseError("the file has errors (listed above); nothing was written", file)
-    merged, report = merge.merge_into(current, incoming)
+    with step(f"merging {file}") as progress:
+        merged, report = merge.merge_into(current, incoming, progress)
     touched = set(report.added) | set(report.updated)
-    findings = validate_module.validate_termbase(merged, str(file), only=touched)
+    with step("checking the merged glossary") as progress:
+        findings = validate_module.validate_termbase(merged, str(file), only=touched, progress=progress)
     errors = [f for f in findings if f.severity == "error"]
     if as_json:
         emit_json(dict(report.as_dict(), errors=[f.as_dict() for f in errors],
@@ -336,7 +345,10 @@ def _import(handle, file, fmt, dry_run, source_lang, target_lang, as_json) -> bo
     if errors:
         raise TermbaseError("the import would make the glossary invalid; nothing was written", file)
     if not dry_run:
-        handle.commit(*glossary.changes(merged, root, prune=False))
+        with step("rendering concept files") as progress:
+            files, removed = glossary.changes(merged, root, prune=False, progress=progress)
+        with step(f"writing {root}", "files") as progress:
+            handle.commit(files, removed, progress)
     return bool(report.ambiguous)
 
 

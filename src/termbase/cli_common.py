@@ -12,6 +12,7 @@ import click
 from . import formats, glossary
 from .errors import TermbaseError, UsageError
 from .model import Concept, Termbase
+from .progress import Progress
 
 DEFAULT_GLOSSARY = "glossary"
 
@@ -91,23 +92,6 @@ def show_warnings(warnings) -> None:
         click.echo(str(warning), err=True)
 
 
-class Progress:
-    """A progress line on stderr, shown only on a terminal and only for long jobs."""
-
-    MIN_TOTAL = 2000
-
-    def __init__(self, label: str):
-        self.label = label
-        self.shown = False
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.MIN_TOTAL or (done % 500 and done != total):
-            return
-        self.shown = True
-        click.echo(f"\r{self.label}: {done}/{total} ({100 * done // total}%)", err=True, nl=done == total)
-
-
 def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = None, label: str | None = None,
                   **options):
     """A glossary directory or any importable file, opened (`termbase.api.Glossary`).
@@ -122,10 +106,13 @@ def open_termbase(path: Path, fmt: str | None = None, warnings: list | None = No
         raise UsageError("no such glossary directory or file (give one with -g, or create one with `termbase init`)"
                          if path == Path(DEFAULT_GLOSSARY) else "no such glossary directory or file", path)
     label = label or (f"indexing {path}" if path.is_dir() else f"reading {path}")
-    termbase = api.open(path, fmt=fmt, warnings=warnings, progress=Progress(label), **options)
+    progress = Progress.start(label, "files" if path.is_dir() else "bytes")
+    termbase = api.open(path, fmt=fmt, warnings=warnings, progress=progress, **options)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(termbase.close)
+        if progress is not None:
+            context.call_on_close(progress.close)
     return termbase
 
 

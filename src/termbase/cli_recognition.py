@@ -1,6 +1,8 @@
 """`termbase find`, `termbase extract`, `termbase check`: recognition commands (registered by cli.py)."""
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 from pathlib import Path
 
@@ -8,9 +10,30 @@ import click
 
 from .cli_common import emit_json, glossary_option, json_option, open_termbase
 from .model import primary_language
+from .progress import step, within
 from .recognition import read_text
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def files_label(verb: str, files) -> str:
+    return f"{verb} {files[0]}" if len(files) == 1 else f"{verb} {len(files)} files"
+
+
+@contextlib.contextmanager
+def over_files(verb: str, files):
+    """(the step's Progress, a callback per file): one progress bar over all `files`, in bytes, to
+    which each file's callback reports that file's share (Progress and callbacks None off a terminal)."""
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:         # reported when the file is read
+            sizes.append(0)
+    total = sum(sizes)
+    with step(files_label(verb, files), "bytes") as progress:
+        yield progress, [within(progress, start, size, total)
+                         for start, size in zip(itertools.accumulate([0] + sizes), sizes)]
 
 
 @click.command()
@@ -29,14 +52,17 @@ def find(files, lang, glossary_path, as_json):
     termbase = open_termbase(glossary_path)
     languages = None if lang == "auto" else [lang]
     results = []
-    for path in files:
-        for occurrence in termbase.find_in_file(path, languages):
-            if as_json:
-                results.append(occurrence)
-            else:
-                other = f" ({occurrence['other']})" if occurrence["other"] else ""
-                click.echo(f"{occurrence['path']}:{occurrence['line']}:{occurrence['column']}: "
-                           f"{occurrence['surface']} → {occurrence['concept']}{other}")
+    with over_files("searching", files) as (progress, parts):
+        for path, part in zip(files, parts):
+            for occurrence in termbase.find_in_file(path, languages, part):
+                if as_json:
+                    results.append(occurrence)
+                else:
+                    other = f" ({occurrence['other']})" if occurrence["other"] else ""
+                    if progress is not None:
+                        progress.clear()
+                    click.echo(f"{occurrence['path']}:{occurrence['line']}:{occurrence['column']}: "
+                               f"{occurrence['surface']} → {occurrence['concept']}{other}")
     if as_json:
         emit_json(results)
 
@@ -59,9 +85,10 @@ def extract(files, lang, min_freq, output_format, output, glossary_path, as_json
     from . import extract as extract_module, formats
 
     known = open_termbase(glossary_path) if Path(glossary_path).exists() else None
-    texts = []
+    texts, size = [], 0
     for path in files:
         raw = bilingual_module._read_bytes(path)
+        size += len(raw)
         if bilingual_module.detect(path, raw) is None:
             texts.append((path, read_text(path)))
         else:
@@ -69,7 +96,9 @@ def extract(files, lang, min_freq, output_format, output, glossary_path, as_json
             side = "source" if primary_language(document.source_lang or "en") == lang else "target"
             texts.append((path, "\n".join(getattr(s, side) for s in document.segments)))
     matcher = known.matcher() if known is not None and known.count() else None
-    candidates = extract_module.extract(texts, None, lang, min_freq, matcher=matcher)
+    with step(files_label("extracting from", files), "bytes") as progress:   # the texts' characters, as the files' bytes
+        candidates = extract_module.extract(texts, None, lang, min_freq, matcher=matcher,
+                                            progress=within(progress, 0, size, size))
     if output_format == "csv":
         data = formats.render(extract_module.to_termbase(candidates), "csv")
         if output:
@@ -109,8 +138,9 @@ def check(ctx, files, include_all, source_lang, target_lang, glossary_path, as_j
     """
     termbase = open_termbase(glossary_path)
     findings = []
-    for path in files:
-        findings.extend(termbase.check(path, include_all, source_lang, target_lang))
+    with over_files("checking", files) as (_, parts):
+        for path, part in zip(files, parts):
+            findings.extend(termbase.check(path, include_all, source_lang, target_lang, part))
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:

@@ -11,6 +11,7 @@ from .cli_common import emit_json, glossary_option, json_option, open_termbase, 
 from .errors import TermbaseError, UsageError
 from .fileio import atomic_open
 from .model import ReviewStatus
+from .progress import step
 
 @click.group()
 def review():
@@ -33,8 +34,8 @@ def export(output, subject, status, languages, glossary_path):
     if subject and termbase.subject_fields and subject not in termbase.subject_fields:
         raise UsageError(f"unknown subject field {subject!r}; known: {', '.join(termbase.subject_fields)}")
     try:
-        with atomic_open(output, "wb") as handle:
-            count = review_module.export_review(termbase, handle, languages or None, subject, status)
+        with atomic_open(output, "wb") as handle, step(f"writing {output}") as progress:
+            count = review_module.export_review(termbase, handle, languages or None, subject, status, progress)
     except ValueError as error:     # a bad --lang tag
         raise UsageError(str(error)) from None
     click.echo(f"wrote {output}: {count} concepts", err=True)
@@ -71,8 +72,11 @@ def _import(handle, file, dry_run, reviewer, allow_deletes, prefer, as_json) -> 
 
     root = handle.path
     current = handle.termbase(in_memory=True)
-    parsed = review_module.read_review(file, current.languages)
-    plan = review_module.plan_import(current, parsed, reviewer=reviewer, allow_deletes=allow_deletes, prefer=prefer)
+    with step(f"reading {file}", "bytes") as progress:
+        parsed = review_module.read_review(file, current.languages, progress=progress)
+    with step(f"merging {file}", "rows") as progress:
+        plan = review_module.plan_import(current, parsed, reviewer=reviewer, allow_deletes=allow_deletes, prefer=prefer,
+                                         progress=progress)
     summary = plan.summary()
     if as_json:
         emit_json(dict(plan.as_dict(), dry_run=dry_run))
@@ -84,7 +88,10 @@ def _import(handle, file, dry_run, reviewer, allow_deletes, prefer, as_json) -> 
     if plan.errors:
         raise TermbaseError(f"{len(plan.errors)} error(s) in the review file; nothing was imported", file)
     if not dry_run:
-        handle.commit(*review_module.changed_files(plan, root))
+        with step("rendering concept files") as progress:
+            files, removed = review_module.changed_files(plan, root, progress)
+        with step(f"writing {root}", "files") as progress:
+            handle.commit(files, removed, progress)
     click.echo(f"{summary['updated']} updated, {summary['added']} added, {summary['deleted']} deleted, "
                f"{summary['conflict']} with conflicts, {summary['rejected']} rejected, "
                f"{summary['unchanged']} unchanged ({summary['mode']})"

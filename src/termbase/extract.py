@@ -200,17 +200,25 @@ def _known(matcher: Matcher | None, text: str) -> bool:
 
 
 def extract(texts, termbase: Termbase | None = None, lang: str = "ar", min_freq: int = 2,
-            matcher: Matcher | None = None) -> list[Candidate]:
+            matcher: Matcher | None = None, progress=None) -> list[Candidate]:
     """Candidates from `texts`, an iterable of (path, text); pairs first, then n-grams by C-value.
-    Terms of `termbase` (recognized by `matcher`, built if not given) are left out."""
+    Terms of `termbase` (recognized by `matcher`, built if not given) are left out.
+    `progress(characters, total)` hears how much of the texts is read."""
     if matcher is None and termbase is not None and len(termbase):
         matcher = Matcher(termbase)
     pairs: dict = {}
     ngram_counts: Counter = Counter()
     ngram_surfaces: dict = {}
     ngram_first: dict = {}
+    if progress is not None:
+        texts = list(texts)
+        total, done = sum(len(text) + 1 for _, text in texts), 0
     for path, text in texts:
         for number, line in enumerate(text.split("\n"), 1):
+            if progress is not None:
+                done += len(line) + 1
+                if not number % 256 or done >= total:
+                    progress(done, total)
             if lang == "ar":
                 for latin, phrase, position in find_pairs(line):
                     key = (latin.lower(), arabic.search_key(phrase))

@@ -18,6 +18,7 @@ from .errors import Finding, TermbaseError
 from .fileio import decode_text
 from .model import (spellings, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                     ReviewStatus, Source, Termbase, TermType, Term, Vocabulary)
+from .progress import counted
 
 HEADER_FILE = "termbase.yaml"
 CONCEPT_DIR = "concepts"
@@ -480,19 +481,20 @@ def write_concept(root, concept: Concept) -> Path:
     return path
 
 
-def rendered(termbase: Termbase, root) -> dict[Path, bytes]:
-    """Every file of the glossary directory for `termbase`, as {path: bytes}."""
+def rendered(termbase: Termbase, root, progress=None) -> dict[Path, bytes]:
+    """Every file of the glossary directory for `termbase`, as {path: bytes} (`progress(concepts,
+    total)` hears of the concepts rendered)."""
     root = Path(root)
     files = {root / HEADER_FILE: header_bytes(termbase)}
-    for concept in termbase:
+    for concept in counted(termbase, progress):
         files[root / CONCEPT_DIR / f"{concept.id}.yaml"] = concept_bytes(concept)
     return files
 
 
-def changes(termbase: Termbase, root, prune: bool = True) -> tuple[dict, list]:
+def changes(termbase: Termbase, root, prune: bool = True, progress=None) -> tuple[dict, list]:
     """({path: bytes} that differ from the files, [paths to remove]) to make `root` hold
     `termbase`; with `prune`, concept files of concepts no longer in it are removed."""
-    files = rendered(termbase, root)
+    files = rendered(termbase, root, progress)
     changed = {path: data for path, data in files.items()
                if not path.exists() or path.read_bytes() != data}
     stale = [path for path in concept_paths(root) if path not in files] if prune else []

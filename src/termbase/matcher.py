@@ -414,7 +414,7 @@ class Matcher:
         if cache is None:
             cache, verify = self._scan_caches[wanted] = ({}, self._verifier(wanted))
         number = first_line
-        for block in _blocks(text):
+        for block in blocks(text):
             if len(cache) > CACHE_LIMIT:
                 cache.clear()
             hits, redo, lines = _taught(_keys.scan, block, self.automaton, self._key_lengths, self._key_seps,
@@ -718,12 +718,12 @@ class _LineTokens:
         return tokens
 
 
-def _blocks(text: str):
-    """`text` cut at line ends into pieces of about BLOCK characters (the newline between two
+def blocks(text: str, block: int = BLOCK):
+    """`text` cut at line ends into pieces of about `block` characters (the newline between two
     pieces dropped)."""
     start, size = 0, len(text)
     while True:
-        end = text.find("\n", start + BLOCK) if start + BLOCK < size else -1
+        end = text.find("\n", start + block) if start + block < size else -1
         if end < 0:
             yield text[start:] if start else text
             return

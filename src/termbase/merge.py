@@ -21,6 +21,7 @@ from . import arabic
 from .glossary import concept_bytes, concept_from_dict, concept_to_dict, header_from_dict, header_to_dict
 from .model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, LangSection, ReviewStatus, Term, Termbase,
                     TermType, primary_language, unique_id)
+from .progress import counted
 
 if TYPE_CHECKING:       # the review workbook's types, for annotations only (review.py imports this module)
     from .review import BaseEntry, ReviewFile, Row
@@ -493,10 +494,10 @@ class _Options:
 
 
 def merge_review(glossary: Termbase, review, label, reviewer: str = "", today: _dt.date | None = None,
-                 allow_deletes: bool = False, prefer: str | None = None) -> Plan:
+                 allow_deletes: bool = False, prefer: str | None = None, progress=None) -> Plan:
     """Merge the rows of a review file (`review.ReviewFile`) into a copy of `glossary`, row by row and
-    field by field; `label` names a review key for the report, `prefer` is None, `theirs` or `ours`.
-    Writes nothing; the cells are checked by the caller."""
+    field by field; `label` names a review key for the report, `prefer` is None, `theirs` or `ours`;
+    `progress(rows, total)` hears of the rows merged. Writes nothing; the cells are checked by the caller."""
     if prefer not in (None, "theirs", "ours"):
         raise ValueError(f"prefer must be None, 'theirs' or 'ours', not {prefer!r}")
     options = _Options(reviewer, today or _dt.date.today(), allow_deletes, prefer, label)
@@ -505,7 +506,7 @@ def merge_review(glossary: Termbase, review, label, reviewer: str = "", today: _
     plan = Plan(review, result)
     seen: dict[str, Row] = {}
     new_rows = []
-    for row in review.rows:
+    for row in counted(review.rows, progress):
         if row.id is None:
             new_rows.append(row)
         elif row.id in seen:
@@ -950,12 +951,13 @@ def merge_concept(existing: Concept, incoming: Concept) -> Concept:
     return merged
 
 
-def merge_into(glossary: Termbase, incoming: Termbase) -> tuple[Termbase, ImportReport]:
-    """A copy of `glossary` with `incoming` merged in, and what changed."""
+def merge_into(glossary: Termbase, incoming: Termbase, progress=None) -> tuple[Termbase, ImportReport]:
+    """A copy of `glossary` with `incoming` merged in, and what changed (`progress(concepts,
+    total)` hears of the incoming concepts merged)."""
     result = copy.deepcopy(glossary)
     report = ImportReport()
     indexes = {lang: _term_index(glossary, lang) for lang in ("en", "ar")}
-    for concept in incoming:
+    for concept in counted(incoming, progress):
         matched, candidates, reason = find_match(glossary, concept, indexes)
         if matched is None and candidates:
             report.ambiguous.append((_label(concept), candidates, reason))

@@ -19,6 +19,7 @@ from .bilingual import TRANSLATED, Bilingual, Segment
 from .errors import Finding
 from .matcher import Hit, Matcher, approved_statuses, exact_spelling
 from .model import AdministrativeStatus, Termbase, primary_language
+from .progress import counted
 
 DISCOURAGED = {AdministrativeStatus.DEPRECATED, AdministrativeStatus.SUPERSEDED}
 
@@ -97,11 +98,12 @@ def check_segment(termbase: Termbase, matcher: Matcher, segment: Segment, path=N
 
 
 def check(termbase: Termbase, bilingual: Bilingual, include_all: bool = False,
-          matcher: Matcher | None = None) -> list[Finding]:
-    """Findings for every segment of a bilingual file; fuzzy/untranslated ones only with `include_all`."""
+          matcher: Matcher | None = None, progress=None) -> list[Finding]:
+    """Findings for every segment of a bilingual file; fuzzy/untranslated ones only with `include_all`.
+    `progress(segments, total)` hears how many are checked."""
     matcher = matcher or Matcher(termbase)
     findings: list[Finding] = []
-    for segment in bilingual.segments:
+    for segment in counted(bilingual.segments, progress):
         if segment.state != TRANSLATED and not include_all:
             continue
         findings.extend(check_segment(termbase, matcher, segment, bilingual.path))

@@ -29,7 +29,7 @@ from pathlib import Path
 from .errors import Finding, TermbaseError
 from .fileio import read_head
 from .formats.delimited import decode, unneutralize
-from .formats.sheetxml import iter_rows, open_workbook
+from .formats.sheetxml import iter_rows, open_workbook, sheet_size
 from .formats.xlsx import (EXCEL_MAX_CELL, FIXED_DATE, SheetReader, add_dropdowns, check_archive, header_key,
                            finish_sheet, is_rtl_language, language_name, needs_neutralising,
                            save_workbook, setup_sheet, vocabulary_values)
@@ -38,6 +38,7 @@ from .merge import (Item, Plan, concept_values, fingerprint, fingerprint_bytes a
                     is_term_key, merge_review, vocab_text as _vocab_text)
 from .model import (AdministrativeStatus, Concept, ReviewStatus, TermType, Termbase, check_language_tag,
                     primary_language)
+from .progress import counted, within
 from .validate import check_cross_references, check_text, concept_problems, duplicate_preferred, validate_termbase
 
 REVIEW_SHEET = "Review"
@@ -276,8 +277,11 @@ def _cell_text(values: dict, column: Field, concept: Concept) -> str:
 
 
 def export_review(termbase: Termbase, target, languages=None, subject: str | None = None,
-                  status: str | None = None) -> int:
-    """Write the review workbook for the selected concepts to a binary stream; returns the row count."""
+                  status: str | None = None, progress=None) -> int:
+    """Write the review workbook for the selected concepts to a binary stream; returns the row count.
+
+    `progress(concepts, total)` hears how far the export is: the concepts are gone through three
+    times (their cells and YAML, the review sheet, the base sheet), a third of the way each."""
     from openpyxl import Workbook
     from openpyxl.styles import Protection
     from openpyxl.utils import get_column_letter
@@ -289,7 +293,8 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
                 and (wanted_status is None or c.review_status is wanted_status)]
     columns = review_fields(languages, reference)
     rows, bases, newest = [], [], None
-    for concept in concepts:       # all cells checked before the workbook is started
+    third = len(concepts) // 3
+    for concept in counted(concepts, within(progress, 0, third, len(concepts))):   # all cells checked before the workbook is started
         values = concept_values(concept, languages)
         text = concept_bytes(concept).decode("utf-8")
         values["fingerprint"] = _hash(text.encode("utf-8"))
@@ -310,7 +315,7 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
         dimension.hidden = column.kind == "fingerprint"
     setup_sheet(sheet, [(c.header, c.width) for c in columns])
     sheet.append([styles.cell(sheet, c.header, not c.editable, header=True) for c in columns])
-    for number, row in enumerate(rows, 2):
+    for number, row in enumerate(counted(rows, within(progress, third, third, len(concepts))), 2):
         sheet.row_dimensions[number].height = row_height(row, [c.width for c in columns])
         sheet.append([styles.cell(sheet, text, not column.editable, column.rtl) if text else None
                       for text, column in zip(row, columns)])
@@ -323,7 +328,7 @@ def export_review(termbase: Termbase, target, languages=None, subject: str | Non
 
     setup_sheet(base, [("ID", 24), ("Fingerprint", 20), ("Concept (YAML)", 80)])
     base.append([styles.cell(base, h, True, header=True) for h in ("ID", "Fingerprint", "Concept (YAML)")])
-    for row in bases:
+    for row in counted(bases, within(progress, 2 * third, len(concepts) - 2 * third, len(concepts))):
         base.append([styles.cell(base, value, True) for value in row])
     base.sheet_state = "hidden"
     base.protection.sheet = True
@@ -439,15 +444,16 @@ def _header_index(languages) -> dict:
     return names
 
 
-def read_review(path, glossary_languages=(), warnings=None) -> ReviewFile:
-    """Read a review workbook or a CSV saved from its Review sheet."""
+def read_review(path, glossary_languages=(), warnings=None, progress=None) -> ReviewFile:
+    """Read a review workbook or a CSV saved from its Review sheet; `progress(bytes, total)`
+    hears how much of it is read."""
     path = Path(path)
     if read_head(path, 4).startswith(b"PK\x03\x04"):
-        return _read_workbook(path, glossary_languages)
-    return _read_csv(path, glossary_languages)
+        return _read_workbook(path, glossary_languages, progress)
+    return _read_csv(path, glossary_languages, progress)
 
 
-def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
+def _read_workbook(path: Path, glossary_languages, progress=None) -> ReviewFile:
     name = str(path)
     with open(path, "rb") as handle:
         check_archive(handle, name)
@@ -459,9 +465,13 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
         try:
             base = None
             base_findings = ReviewFile(name, BASE_SHEET, [], [], None)
-            if BASE_SHEET in workbook.sheetnames:
-                base = _read_base(workbook[BASE_SHEET], base_findings)
             title = REVIEW_SHEET if REVIEW_SHEET in workbook.sheetnames else workbook.sheetnames[0]
+            # the two sheets' shares of the file's bytes, by the size of their XML
+            size, has_base = path.stat().st_size, BASE_SHEET in workbook.sheetnames
+            base_xml = sheet_size(workbook[BASE_SHEET]) if has_base else 0
+            base_share = size * base_xml // max(1, base_xml + sheet_size(workbook[title]))
+            if has_base:
+                base = _read_base(workbook[BASE_SHEET], base_findings, within(progress, 0, base_share, size))
             reader = SheetReader(name, title, [])
             languages = _languages(glossary_languages, base)
             review = ReviewFile(name, title, languages, [], base)
@@ -478,7 +488,8 @@ def _read_workbook(path: Path, glossary_languages) -> ReviewFile:
 
             def rows():   # streamed: a row is read when _read_rows takes it
                 number = 0
-                for index, row in iter_rows(workbook[title], name, merged):
+                sheet_progress = within(progress, base_share, size - base_share, size)
+                for index, row in iter_rows(workbook[title], name, merged, sheet_progress):
                     if index > MAX_ROWS:
                         raise TermbaseError(f"more than {MAX_ROWS} rows in sheet {title!r}; refused", name)
                     for number in range(number + 1, index):   # rows without cells keep the numbering
@@ -505,10 +516,10 @@ def _languages(glossary_languages, base) -> list:
     return tags or ["en", "ar"]
 
 
-def _read_base(sheet, findings: ReviewFile) -> dict:
+def _read_base(sheet, findings: ReviewFile, progress=None) -> dict:
     base = {}
     reader = SheetReader(findings.name, BASE_SHEET, [])
-    for index, cells in iter_rows(sheet, findings.name):
+    for index, cells in iter_rows(sheet, findings.name, progress=progress):
         if index == 1:
             continue
         try:
@@ -533,16 +544,20 @@ def _sniff_delimiter(first_line: str) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-def _read_csv(path: Path, glossary_languages) -> ReviewFile:
+def _read_csv(path: Path, glossary_languages, progress=None) -> ReviewFile:
     raw = path.read_bytes()
     if len(raw) > 64 * 1024 * 1024:
         raise TermbaseError("the CSV file is over 64 MB; refused", path)
     text = decode(raw, path)
     review = ReviewFile(str(path), None, _languages(glossary_languages, None), [], None)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
+    buffer = io.StringIO(text, newline="")
+    reader = csv.reader(buffer, delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
+    progress = within(progress, 0, len(raw), len(raw))
 
     def records():
         for number, cells in enumerate(reader, 1):
+            if progress is not None and not number % 256:
+                progress(buffer.tell(), len(text))
             if number > MAX_ROWS:
                 raise TermbaseError(f"more than {MAX_ROWS} rows; refused", path)
             row = []
@@ -650,10 +665,10 @@ def _put(review: ReviewFile, row: Row, column: Field, text: str, ref: str) -> No
 # --- the merge (merge.merge_review) and its cells -----------------------------------------
 
 def plan_import(glossary: Termbase, review: ReviewFile, reviewer: str = "", today: _dt.date | None = None,
-                allow_deletes: bool = False, prefer: str | None = None) -> Plan:
+                allow_deletes: bool = False, prefer: str | None = None, progress=None) -> Plan:
     """Merge the review file into a copy of `glossary` (`prefer`: None, `theirs` or `ours`), every
-    applied cell checked; writes nothing."""
-    plan = merge_review(glossary, review, _label, reviewer, today, allow_deletes, prefer)
+    applied cell checked; writes nothing. `progress(rows, total)` hears of the rows merged."""
+    plan = merge_review(glossary, review, _label, reviewer, today, allow_deletes, prefer, progress)
     _validate(plan, glossary)
     return plan
 
@@ -760,10 +775,12 @@ def _validate(plan: Plan, glossary: Termbase) -> None:
         review.errors.append(finding)
 
 
-def changed_files(plan: Plan, root) -> tuple[dict, list]:
-    """({path: bytes} to write, [paths to remove]) for the glossary directory `root`."""
+def changed_files(plan: Plan, root, progress=None) -> tuple[dict, list]:
+    """({path: bytes} to write, [paths to remove]) for the glossary directory `root`
+    (`progress(concepts, total)` hears of the concepts rendered)."""
     from .glossary import CONCEPT_DIR
 
     root = Path(root)
-    files = {root / CONCEPT_DIR / f"{cid}.yaml": concept_bytes(concept) for cid, (concept, _) in plan.written.items()}
+    files = {root / CONCEPT_DIR / f"{cid}.yaml": concept_bytes(concept)
+             for cid, (concept, _) in counted(plan.written.items(), progress)}
     return files, [root / CONCEPT_DIR / f"{cid}.yaml" for cid in plan.deleted]

@@ -18,6 +18,7 @@ from .errors import Finding, TermbaseError
 from .glossary import (CONCEPT_DIR, HEADER_FILE, Problem, concept_from_dict, concept_paths, concept_to_dict, header_from_dict,
                        conflict_line, locate, parse_yaml)
 from .model import CONCEPT_ID, AdministrativeStatus, Concept, PartOfSpeech, Termbase, TermType, check_language_tag
+from .progress import counted
 
 INVISIBLE = re.compile(f"[{arabic.BIDI_CONTROLS}{arabic.INVISIBLES}\u2061-\u2064\u180e]")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -389,14 +390,15 @@ def _in_check_order(problems: list) -> list:
     return sorted(problems, key=lambda p: CROSS_ORDER[p.check])
 
 
-def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None) -> list[Finding]:
+def validate_termbase(termbase: Termbase, origin: str = "<termbase>", only=None, progress=None) -> list[Finding]:
     """The checks that apply to a termbase not read from YAML (e.g. before an import is written).
 
     With `only` (concept ids), just those concepts are checked: an import answers for what it changes.
+    `progress(concepts, total)` hears how far the checks are.
     """
     findings = []
     ids = set(termbase.concepts)
-    for concept in termbase:
+    for concept in counted(termbase, progress):
         if only is not None and concept.id not in only:
             continue
         data = concept_to_dict(concept)

@@ -1,9 +1,11 @@
 """The format registry: which module reads and writes which file, and how a file is recognised.
 
-Every format module has `read(source, warnings=None, **options) -> Termbase` and
-`write(termbase, target, **options)`, where `source` is a path or a binary stream and `target` a
-binary stream; `warnings` is a list the reader appends `Finding`s to (data it could not map,
-suspicious cells), so nothing it read is dropped silently.
+Every format module has `read(source, warnings=None, progress=None, **options) -> Termbase` and
+`write(termbase, target, progress=None, **options)`, where `source` is a path or a binary stream
+and `target` a binary stream; `warnings` is a list the reader appends `Finding`s to (data it could
+not map, suspicious cells), so nothing it read is dropped silently. `progress(done, total)`, if
+given, hears how far a long job is (`termbase.progress`): a reader in bytes of its source, a
+writer in concepts written.
 """
 from __future__ import annotations
 
@@ -92,8 +94,9 @@ def detect(path) -> Format:
     raise UsageError(f"cannot tell the format of this file; give --format ({', '.join(FORMATS)})", path)
 
 
-def read_file(path, fmt: str | None = None, warnings: list | None = None, **options) -> Termbase:
-    """Read any importable file into a Termbase; `options` go to the reader (e.g. source_lang)."""
+def read_file(path, fmt: str | None = None, warnings: list | None = None, progress=None, **options) -> Termbase:
+    """Read any importable file into a Termbase; `options` go to the reader (e.g. source_lang);
+    `progress(bytes, total)` hears how much of the file is read."""
     path = Path(path)
     if not path.is_file():
         raise TermbaseError("no such file", path)
@@ -104,11 +107,11 @@ def read_file(path, fmt: str | None = None, warnings: list | None = None, **opti
     if not format_.readable:
         raise UsageError(f"{format_.name} files cannot be read; use the PO file instead", path)
     options = {**{k: v for k, v in format_.options.items() if k != "version"}, **options}
-    return format_.load().read(path, warnings=warnings, **options)
+    return format_.load().read(path, warnings=warnings, progress=progress, **options)
 
 
 def write_file(termbase: Termbase, path, fmt: str, **options) -> None:
-    """Write `termbase` to `path` atomically in format `fmt`."""
+    """Write `termbase` to `path` atomically in format `fmt` (`progress=` hears of concepts written)."""
     format_ = get(fmt)
     with atomic_open(path, "wb") as handle:
         format_.load().write(termbase, handle, **{**format_.options, **options})
@@ -124,17 +127,19 @@ def render(termbase: Termbase, fmt: str, **options) -> bytes:
     return buffer.getvalue()
 
 
-def convert(source, target, fmt: str, source_fmt: str | None = None, warnings: list | None = None, **options) -> None:
-    """Convert a file to `fmt` at `target`, streaming concept by concept when both formats can."""
+def convert(source, target, fmt: str, source_fmt: str | None = None, warnings: list | None = None,
+            progress=None, **options) -> None:
+    """Convert a file to `fmt` at `target`, streaming concept by concept when both formats can;
+    `progress(bytes, total)` hears how much of `source` is read."""
     import inspect
 
     reader_format = get(source_fmt) if source_fmt else detect(source)
     reader, writer = reader_format.load(), get(fmt).load()
     streaming = hasattr(reader, "iter_concepts") and "concepts" in inspect.signature(writer.write).parameters
     if not streaming:
-        write_file(read_file(source, reader_format.name, warnings), target, fmt, **options)
+        write_file(read_file(source, reader_format.name, warnings, progress), target, fmt, **options)
         return
     header = reader.read_header(source)
     with atomic_open(target, "wb") as handle:
-        writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=warnings),
+        writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=warnings, progress=progress),
                      **{**get(fmt).options, **options})

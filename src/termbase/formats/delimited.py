@@ -52,6 +52,7 @@ from pathlib import Path
 
 from ..fileio import decode_text
 from ..errors import Finding, TermbaseError
+from ..progress import counted, within
 from ..model import (add_note, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech, ReviewStatus,
                      Term, TermType, Termbase, check_language_tag, unique_id)
 
@@ -181,11 +182,11 @@ def header(languages) -> list[str]:
     return names
 
 
-def table_rows(termbase: Termbase):
+def table_rows(termbase: Termbase, progress=None):
     """The header, then the rows of a CSV/TSV export, as lists of plain (unneutralised) cells."""
     languages = _languages(termbase)
     yield header(languages)
-    for concept in termbase:
+    for concept in counted(termbase, progress):
         sections = [concept.languages.get(lang) for lang in languages]
         count = max([len(s.terms) for s in sections if s] + [1])
         for k in range(count):
@@ -199,13 +200,13 @@ def table_rows(termbase: Termbase):
             yield row
 
 
-def omegat_rows(termbase: Termbase, source_lang: str = "en", target_lang: str = "ar"):
+def omegat_rows(termbase: Termbase, source_lang: str = "en", target_lang: str = "ar", progress=None):
     """(source, target, comment) for every source term × usable target term."""
     def flat(text):
         return re.sub(r"[\t\r\n]+", " ", text).strip()
 
     retired = {AdministrativeStatus.DEPRECATED, AdministrativeStatus.SUPERSEDED}
-    for concept in termbase:
+    for concept in counted(termbase, progress):
         source, target = concept.section(source_lang), concept.section(target_lang)
         if not source or not target:
             continue
@@ -219,18 +220,19 @@ def omegat_rows(termbase: Termbase, source_lang: str = "en", target_lang: str = 
 
 
 def write(termbase: Termbase, target, dialect: str = "csv", bom: bool | None = None,
-          source_lang: str = "en", target_lang: str = "ar", **options) -> None:
-    """Write `termbase` as a CSV, TSV or OmegaT table to the binary stream `target`."""
+          source_lang: str = "en", target_lang: str = "ar", progress=None, **options) -> None:
+    """Write `termbase` as a CSV, TSV or OmegaT table to the binary stream `target`
+    (`progress(concepts, total)` hears of the concepts written)."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {DIALECTS}")
     buffer = io.StringIO(newline="")
     if dialect == "omegat":
-        lines = [OMEGAT_MAGIC] + ["\t".join(row) for row in omegat_rows(termbase, source_lang, target_lang)]
+        lines = [OMEGAT_MAGIC] + ["\t".join(row) for row in omegat_rows(termbase, source_lang, target_lang, progress)]
         buffer.write("".join(f"{line}\n" for line in lines))
     else:
         writer = csv.writer(buffer, delimiter="," if dialect == "csv" else "\t",
                             lineterminator="\r\n" if dialect == "csv" else "\n", quoting=csv.QUOTE_MINIMAL)
-        for row in table_rows(termbase):
+        for row in table_rows(termbase, progress):
             writer.writerow([neutralize(unicodedata.normalize("NFC", cell)) for cell in row])
     if bom is None:
         bom = dialect == "csv"
@@ -331,28 +333,35 @@ class _Reader:
             return None
 
 
-def _records(text: str, dialect: str):
-    """(first line number, cells) for every record of the table."""
+def _records(text: str, dialect: str, progress=None):
+    """(first line number, cells) for every record of the table; `progress(characters, total)`
+    hears how much of `text` is read."""
     if dialect == "omegat":
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(counted(text.splitlines(), progress), 1):
             yield number, line.split("\t")
         return
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="," if dialect == "csv" else "\t", strict=False)
-    start = 1
+    buffer = io.StringIO(text, newline="")
+    reader = csv.reader(buffer, delimiter="," if dialect == "csv" else "\t", strict=False)
+    start, count = 1, 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as error:
             raise TermbaseError(f"malformed {dialect.upper()}: {error}", None, reader.line_num) from None
         yield start, cells
-        start = reader.line_num + 1
+        start, count = reader.line_num + 1, count + 1
+        if progress is not None and not count % 256:
+            progress(buffer.tell(), len(text))
+    if progress is not None:
+        progress(len(text), len(text))
 
 
 def read(source, warnings: list | None = None, dialect: str = "csv", source_lang: str = "en",
-         target_lang: str = "ar", **options) -> Termbase:
-    """Read a CSV, TSV or OmegaT table (a path or binary stream) into a Termbase."""
+         target_lang: str = "ar", progress=None, **options) -> Termbase:
+    """Read a CSV, TSV or OmegaT table (a path or binary stream) into a Termbase;
+    `progress(bytes, total)` hears how much of it is read."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {DIALECTS}")
     raw, path = _read_bytes(source)
@@ -362,7 +371,7 @@ def read(source, warnings: list | None = None, dialect: str = "csv", source_lang
     columns: list[Column] | None = None
     row = 0
     try:
-        for line, cells in _records(text, dialect):
+        for line, cells in _records(text, dialect, within(progress, 0, len(raw), len(raw))):
             row += 1
             if not any(c.strip() for c in cells):
                 continue

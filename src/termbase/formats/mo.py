@@ -14,6 +14,7 @@ import struct
 import polib
 
 from ..model import Termbase
+from ..progress import counted
 from .po import newest_date, entries, header_file
 
 
@@ -38,10 +39,12 @@ def mo_bytes(pairs: list[tuple[bytes, bytes]]) -> bytes:
 
 
 def write(termbase: Termbase, target, source_lang: str = "en", target_lang: str = "ar",
-          warnings: list | None = None, concepts=None, **options) -> None:
-    """Write `termbase` (or the header `termbase` and the iterable `concepts`) as a MO file to `target`."""
+          warnings: list | None = None, concepts=None, progress=None, **options) -> None:
+    """Write `termbase` (or the header `termbase` and the iterable `concepts`) as a MO file to `target`
+    (`progress(concepts, total)` hears of the concepts written)."""
     newest, pairs = None, []
-    for concept, msgid, msgstr in entries(termbase if concepts is None else concepts, source_lang, target_lang, warnings):
+    items = counted(termbase if concepts is None else concepts, progress)
+    for concept, msgid, msgstr in entries(items, source_lang, target_lang, warnings):
         newest = newest_date(newest, concept)
         if msgstr:
             key = f"{concept.id}\x04{msgid}" if concept.id else msgid       # as polib: no context, no \x04

@@ -51,6 +51,7 @@ from ..errors import Finding, TermbaseError
 from ..model import (add_note, AdministrativeStatus, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Term, Termbase, TermType, Vocabulary, check_language_tag, primary_language)
 from ..model import unique_id
+from ..progress import counted, within
 from .delimited import field_text, parse_field
 
 FALLBACK_DATE = _dt.date(1970, 1, 1)
@@ -221,8 +222,9 @@ def _write_entries(target, concepts, source_lang, target_lang, warnings) -> _dt.
 
 
 def write(termbase: Termbase, target, source_lang: str = "en", target_lang: str = "ar",
-          warnings: list | None = None, concepts=None, **options) -> None:
-    """Write `termbase` as a PO file to the binary stream `target`.
+          warnings: list | None = None, concepts=None, progress=None, **options) -> None:
+    """Write `termbase` as a PO file to the binary stream `target` (`progress(concepts, total)`
+    hears of the entries written).
 
     With `concepts` (any iterable, consumed once) `termbase` gives only the header. The header
     comes first but its dates are the newest concept date, known after the last entry. An ISO
@@ -231,7 +233,7 @@ def write(termbase: Termbase, target, source_lang: str = "en", target_lang: str 
     file (in memory up to `SPOOL_BYTES`, then on disk) copied after the header. The bytes are the
     same either way, and the same as for the whole termbase at once.
     """
-    items = termbase if concepts is None else concepts
+    items = counted(termbase if concepts is None else concepts, progress)
 
     def head(newest) -> bytes:
         return str(header_file(termbase, source_lang, target_lang, newest)).encode("utf-8")
@@ -274,6 +276,15 @@ def _read_text(source) -> tuple[str, str | None]:
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
         raise TermbaseError(f"not {charset}: byte 0x{raw[error.start]:02x} cannot be decoded", path, line) from None
+
+
+class _Lines(str):
+    """PO text whose lines, as polib takes them (`splitlines`), are counted for `progress`."""
+
+    progress = None
+
+    def splitlines(self, keepends: bool = False):
+        return counted(str.splitlines(self, keepends), self.progress)
 
 
 class _Entry:
@@ -366,9 +377,16 @@ class _Entry:
 
 
 def read(source, warnings: list | None = None, source_lang: str | None = None,
-         target_lang: str | None = None, **options) -> Termbase:
-    """Read a PO file (path or binary stream) into a Termbase."""
+         target_lang: str | None = None, progress=None, **options) -> Termbase:
+    """Read a PO file (path or binary stream) into a Termbase. `progress(bytes, total)` hears how
+    far the reading is: polib's pass over the lines is the first half of the file's bytes, the
+    entries' the second."""
     text, path = _read_text(source)
+    if progress is not None:
+        size = len(text.encode("utf-8"))
+        text = _Lines(text)
+        text.progress = within(progress, 0, size // 2, size)
+        progress = within(progress, size // 2, size - size // 2, size)
     try:
         po = polib.pofile(text, wrapwidth=0)
     except (OSError, ValueError) as error:
@@ -383,7 +401,7 @@ def read(source, warnings: list | None = None, source_lang: str | None = None,
     termbase = Termbase(title=metadata.get("Project-Id-Version", ""), languages=[source_lang, target_lang])
     if po.header and metadata.get("X-Generator") != "termbase":
         termbase.description = po.header
-    for entry in po:
+    for entry in counted(po, progress):
         builder = _Entry(entry, path, warnings, source_lang, target_lang)
         if entry.obsolete:
             builder.warn(f"obsolete entry {entry.msgid!r} skipped", "po-obsolete")

@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..errors import TermbaseError
+from ..progress import reading
 
 SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ROW, CELL, VALUE, FORMULA, INLINE = SML + "row", SML + "c", SML + "v", SML + "f", SML + "is"
@@ -149,6 +150,11 @@ class Sheet(NamedTuple):
     path: str | None            # the sheet's part (None: a chartsheet)
 
 
+def sheet_size(sheet: Sheet) -> int:
+    """The bytes of the sheet's XML (unpacked)."""
+    return sheet.workbook.archive.getinfo(sheet.path).file_size if sheet.path else 0
+
+
 def open_workbook(source) -> Workbook:
     """Open an XLSX workbook (a path or a binary stream) for `iter_rows`."""
     return Workbook(source)
@@ -230,10 +236,11 @@ class _Context:
         return text
 
 
-def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
+def iter_rows(sheet: Sheet, name: str, merged: list | None = None, progress=None):
     """Yield (row number, [Cell …]) for each row of the sheet that has a value.
 
-    `merged`, if given, receives the merged ranges (`D3:E3`) once the rows are read.
+    `merged`, if given, receives the merged ranges (`D3:E3`) once the rows are read;
+    `progress(bytes, total)` hears how much of the sheet's XML is read.
     TermbaseError names the cell or row of anything that cannot be read.
     """
     from lxml import etree
@@ -248,6 +255,7 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None):
         return
     last = 0
     with sheet.workbook.archive.open(path) as stream:
+        stream = reading(stream, progress, sheet_size(sheet))
         events = etree.iterparse(stream, events=("end",), tag=(ROW, MERGE), resolve_entities=False,
                                  no_network=True, load_dtd=False, huge_tree=False, collect_ids=False)
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import TermbaseError
 from ..model import Source, Termbase
+from ..progress import counted
 from .. import glossary
 
 VERSION = 1
@@ -61,8 +62,9 @@ SECTION_FIELDS = ("definition", "definition_source", "note")
 MAX_FIELD = 1 << 20        # bytes a text or blob read back may hold
 
 
-def write(termbase: Termbase, target, **options) -> None:
-    """Write the whole termbase as a SQLite database file to the binary stream `target`."""
+def write(termbase: Termbase, target, progress=None, **options) -> None:
+    """Write the whole termbase as a SQLite database file to the binary stream `target`
+    (`progress(concepts, total)` hears of the concepts written)."""
     from ..arabic import is_arabic, strip_clitics
     from ..search import words
 
@@ -86,7 +88,7 @@ def write(termbase: Termbase, target, **options) -> None:
         db.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
                        [(s.id, s.title, s.date, s.publisher, s.url, i) for i, s in enumerate(termbase.sources)])
         term_id = 0
-        for position, concept in enumerate(termbase):
+        for position, concept in enumerate(counted(termbase, progress)):
             data = glossary.concept_to_dict(concept)
             cid = concept.id
             db.execute("INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

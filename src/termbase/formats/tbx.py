@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 from lxml import etree
 
 from ..errors import Finding, TermbaseError, malformed_xml
+from ..progress import counted, reading
 from ..model import (add_note, AdministrativeStatus, CONCEPT_ID, Concept, Gender, LangSection, Number, PartOfSpeech,
                      ReviewStatus, Source, Term, TermType, Termbase, check_language_tag, slugify)
 
@@ -237,18 +238,19 @@ def _header(termbase: Termbase, n: _Names) -> etree._Element:
 
 
 def write(termbase: Termbase, target, version: int = 3, concepts: Iterable[Concept] | None = None,
-          pretty: bool = True, **options) -> None:
+          pretty: bool = True, progress=None, **options) -> None:
     """Write TBX-Basic to the binary stream `target`, one entry at a time.
 
     `termbase` gives the header; the concepts are `concepts` when given (any iterable, consumed
     lazily, so a converter can stream), else the termbase's own. Cross-references to ids
     outside the termbase become notes when the set of ids is known (not when streaming).
+    `progress(concepts, total)` hears of the entries written.
     """
     if version not in (2, 3):
         raise ValueError(f"TBX version must be 2 or 3, not {version!r}")
     n = V3 if version == 3 else V2
     known_ids = set(termbase.concepts) if concepts is None else None
-    items = termbase.concepts.values() if concepts is None else concepts
+    items = counted(termbase if concepts is None else concepts, progress)
     writer = _Writer(n, known_ids)
     lang = termbase.languages[0] if termbase.languages else "en"
     if not re.fullmatch(r"[A-Za-z0-9-]+", lang):
@@ -727,8 +729,9 @@ ENTRIES = ("conceptEntry", "termEntry")
 BACK = "back"
 
 
-def _events(source, ctx: _Context, warnings) -> Iterator[tuple[str, object]]:
-    """Yield ('header', Termbase) once, then ('concept', Concept) per entry."""
+def _events(source, ctx: _Context, warnings, progress=None) -> Iterator[tuple[str, object]]:
+    """Yield ('header', Termbase) once, then ('concept', Concept) per entry; `progress` hears of
+    the bytes read."""
     tags = [f"{{*}}{name}" for name in ROOTS + HEADERS + ENTRIES + (BACK,)]
     termbase = Termbase(languages=[])
     header_done = False
@@ -739,6 +742,7 @@ def _events(source, ctx: _Context, warnings) -> Iterator[tuple[str, object]]:
             opened = source = open(source, "rb")
         except OSError as error:
             raise TermbaseError(f"cannot read: {error.strerror}", ctx.path) from None
+    source = reading(source, progress)
     try:
         head = source.peek(1)[:1] if hasattr(source, "peek") else b"?"
         if head == b"":
@@ -803,14 +807,16 @@ def _check_root(root, ctx: _Context) -> None:
         ctx.languages.remove(ctx.doc_lang)
 
 
-def iter_concepts(source, warnings: list | None = None, header: Termbase | None = None) -> Iterator[Concept]:
+def iter_concepts(source, warnings: list | None = None, header: Termbase | None = None,
+                  progress=None) -> Iterator[Concept]:
     """Yield the concepts of a TBX file (path or binary stream) one at a time.
 
     `header`, when given, is filled with the file's header (title, description, languages,
-    subject fields, sources) before the first concept is yielded.
+    subject fields, sources) before the first concept is yielded; `progress(bytes, total)` hears
+    how much of the file is read.
     """
     ctx = _Context(_display_path(source), warnings)
-    for kind, value in _events(source, ctx, warnings):
+    for kind, value in _events(source, ctx, warnings, progress):
         if kind == "header":
             if header is not None:
                 for name in ("title", "description", "languages", "subject_fields", "sources"):
@@ -829,11 +835,12 @@ def read_header(source, warnings: list | None = None) -> Termbase:
         events.close()
 
 
-def read(source, warnings: list | None = None, **options) -> Termbase:
-    """Read a whole TBX file (v2 or v3, any dialect) into a Termbase."""
+def read(source, warnings: list | None = None, progress=None, **options) -> Termbase:
+    """Read a whole TBX file (v2 or v3, any dialect) into a Termbase; `progress(bytes, total)`
+    hears how much of it is read."""
     ctx = _Context(_display_path(source), warnings)
     termbase = None
-    for kind, value in _events(source, ctx, warnings):
+    for kind, value in _events(source, ctx, warnings, progress):
         if kind == "header":
             termbase = value
         else:

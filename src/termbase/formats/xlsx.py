@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import Finding, TermbaseError
+from ..progress import counted, size_of, within
 from .sheetxml import iter_rows, open_workbook
 from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
@@ -458,16 +459,17 @@ def _glossary_row(concept: Concept, languages) -> list:
     return row
 
 
-def write(termbase, target, concepts=None, **options) -> None:
+def write(termbase, target, concepts=None, progress=None, **options) -> None:
     """Write a termbase as an XLSX workbook to a binary stream.
 
     `termbase` may be any iterable of concepts; or give the header as `termbase` and stream the
     concepts through `concepts` (one pass: rows are written as concepts arrive).
+    `progress(concepts, total)` hears of the concepts written.
     """
     from openpyxl import Workbook
 
     header = termbase if isinstance(termbase, Termbase) else Termbase()
-    concepts = iter(termbase if concepts is None else concepts)
+    concepts = iter(counted(termbase if concepts is None else concepts, progress))
     languages = list(header.languages[:2]) if len(header.languages) >= 2 else (list(header.languages) + ["en", "ar"])[:2]
     glossary_columns = ([("Concept ID", 22)] + [(f"{language_name(t)} term", 30) for t in languages]
                         + [(f"{language_name(t)} definition", 50) for t in languages]
@@ -650,8 +652,9 @@ def _quote_prefixed(cell) -> bool:
 class SheetReader:
     """Cell conversion and findings for one sheet being read."""
 
-    def __init__(self, name, title, warnings):
+    def __init__(self, name, title, warnings, progress=None):
         self.name, self.title, self.warnings = name, title, warnings
+        self.progress = progress        # hears of the sheet's XML read (sheetxml.iter_rows)
 
     def where(self, cell_or_ref) -> str:
         ref = cell_or_ref if isinstance(cell_or_ref, str) else cell_or_ref.coordinate
@@ -706,15 +709,19 @@ class SheetReader:
 
 def _rows(sheet, max_rows: int, reader: SheetReader):
     """(row number, [Cell …]) of each row with a value (sheetxml.iter_rows), refusing rows past `max_rows`."""
-    for number, cells in iter_rows(sheet, reader.name):
+    for number, cells in iter_rows(sheet, reader.name, progress=reader.progress):
         if number > max_rows:
             raise TermbaseError(f"more than {max_rows} rows in sheet {reader.title!r}; refused", reader.name)
         yield number, cells
 
 
 def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
-         max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Termbase:
-    """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet."""
+         max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, progress=None,
+         **options) -> Termbase:
+    """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet.
+
+    `progress(bytes, total)` hears how far the reading is: the share of the terms sheet read, in
+    bytes of the workbook."""
     from openpyxl.utils.exceptions import InvalidFileException
 
     warnings = warnings if warnings is not None else []
@@ -741,7 +748,9 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
         paused = gc.isenabled()
         gc.disable()  # the model is built of many small acyclic objects: collection passes only cost time (~25%)
         try:
-            return _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows)
+            size = size_of(handle)
+            return _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows,
+                                  within(progress, 0, size, size) if size else None)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, SyntaxError) as error:
             raise TermbaseError(f"corrupt workbook: {error}", name) from None
         finally:
@@ -764,7 +773,7 @@ def _header_map(row, reader: SheetReader):
     return headers
 
 
-def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows) -> Termbase:
+def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows, progress) -> Termbase:
     titles = workbook.sheetnames
     termbase = None
     if HEADER_SHEET in titles:
@@ -774,10 +783,11 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
             if title not in (TERMS_SHEET, GLOSSARY_SHEET, HEADER_SHEET, README_SHEET):
                 warnings.append(Finding(name, None, "warning", f"sheet {title!r} is not read (only {TERMS_SHEET!r} "
                                         "and the header are)", "xlsx-sheet", where=f"{title}!A1"))
-        return _read_terms(workbook[TERMS_SHEET], SheetReader(name, TERMS_SHEET, warnings), termbase, readings, max_rows)
+        return _read_terms(workbook[TERMS_SHEET], SheetReader(name, TERMS_SHEET, warnings, progress), termbase, readings,
+                           max_rows)
     for title in titles:
         sheet = workbook[title]
-        reader = SheetReader(name, title, warnings)
+        reader = SheetReader(name, title, warnings, progress)
         rows = iter_rows(sheet, name)
         number, first = next(rows, (None, ()))
         rows.close()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..errors import TermbaseError
 from ..fileio import file_mode as _file_mode
+from ..progress import counted
 from . import faults
 
 JOURNAL_DIR = ".termbase-journal"
@@ -44,8 +45,9 @@ class Journal:
         return self.folder.exists()
 
 
-def commit(root, files: dict, remove=()) -> None:
-    """Write {path: bytes} and remove `remove`, all under `root`, all or nothing."""
+def commit(root, files: dict, remove=(), progress=None) -> None:
+    """Write {path: bytes} and remove `remove`, all under `root`, all or nothing (`progress(files,
+    total)` hears of the files staged)."""
     journal = Journal(root)
     root = journal.root
     if journal.pending():
@@ -53,7 +55,7 @@ def commit(root, files: dict, remove=()) -> None:
     entries = []
     try:
         _mkdir(journal.folder)
-        for number, (path, data) in enumerate(files.items()):
+        for number, (path, data) in enumerate(counted(files.items(), progress)):
             target = _relative(root, path)
             staged = f"{number:06d}.new"
             _write(journal.folder / staged, data, root / target, mode=_file_mode(root / target))

@@ -261,6 +261,7 @@ FAMILIES = {
     "find": (["find", "{text}", "-g", "{glossary}"], ["searching"]),
     "check": (["check", "{segments}", "-g", "{glossary}", "--all"], ["checking"]),
     "extract": (["extract", "{text}", "-g", "{glossary}"], ["extracting from"]),
+    "site": (["site", "-g", "{glossary}", "-o", "{out}-site", "--exports", "{out}-none"], ["writing {out}-site"]),
 }
 
 
@@ -278,6 +279,7 @@ def test_progress_shows_on_a_terminal(family, data, tmp_path):
     assert status in (0, 1), shown
     assert "Traceback" not in shown
     for label in FAMILIES[family][1]:
+        label = label.format(out=tmp_path / "out")
         bars = [line for line in shown.split("\r") if line.startswith(label) and BAR in line]
         assert bars, f"no progress bar for {label!r} in {shown[-2000:]!r}"
 
@@ -288,6 +290,7 @@ def test_no_progress_on_a_pipe(family, data, tmp_path):
     assert status in (0, 1), stderr
     assert "\r" not in stderr and BAR not in stderr and "it/s" not in stderr and "B/s" not in stderr
     for label in FAMILIES[family][1]:
+        label = label.format(out=tmp_path / "out")
         assert not any(line.startswith(label) for line in stderr.splitlines()), stderr
 
 

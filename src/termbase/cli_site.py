@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from .cli_common import Progress, glossary_option, open_termbase
+from .cli_common import glossary_option, open_termbase
+from .progress import step
 
 
 @click.command()
@@ -21,7 +22,8 @@ def site(glossary_path, output, exports_dir, serve, port):
     from . import site as site_module
 
     handle = open_termbase(glossary_path)
-    counts = site_module.build(handle, output, exports_dir, progress=Progress(f"writing {output}"))
+    with step(f"writing {output}") as progress:
+        counts = site_module.build(handle, output, exports_dir, progress=progress)
     click.echo(f"wrote {output}: {counts['concepts']} concepts, {counts['surfaces']} searchable spellings", err=True)
     if serve:
         site_module.serve(output, port, ready=lambda url: click.echo(f"serving {output} at {url} (Ctrl-C stops)", err=True))

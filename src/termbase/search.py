@@ -106,9 +106,11 @@ def surfaces_of(term) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-def word_keys(text: str) -> set:
-    """The FTS5 keys (not stems) of the words of one spelling: the vocabulary fuzzy search looks in."""
-    return {key for token in words(text) for key in _word_document(token) if not key.startswith(STEM)}
+@lru_cache(maxsize=200_000)
+def vocabulary_rows(token: str) -> tuple:
+    """(key, length, plain) of each FTS5 key (not stem) of one term word: the vocabulary rows
+    fuzzy search looks in."""
+    return tuple((key, len(key), plain(key)) for key in _word_document(token) if not key.startswith(STEM))
 
 
 @lru_cache(maxsize=200_000)
@@ -146,9 +148,12 @@ def prefix_keys(word: str) -> set:
     return {STEM + fts_word(stem) for stem in _stems(word) if len(stem) >= MIN_PREFIX}
 
 
+_DECIMAL = re.compile(r"\d")      # in str patterns: every decimal digit, as str.isdecimal
+
+
 def plain(word: str) -> bool:
     """A word without decimal digits: only such words are matched fuzzily."""
-    return not any(ch.isdecimal() for ch in word)
+    return _DECIMAL.search(word) is None
 
 
 def typo_budget(word: str) -> int:

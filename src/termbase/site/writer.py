@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from .. import glossary as glossary_files
 from ..errors import UsageError
+from ..runtime import collector_paused
 from ..model import CONCEPT_ID, AdministrativeStatus, Concept, primary_language
 from . import collation, searchdata
 
@@ -312,21 +313,15 @@ def build(handle, out, exports=None, progress=None) -> dict:
     `exports` is the folder whose export files the downloads page copies (missing ones are
     listed as not exported yet). Returns counts of what was written.
     """
-    import gc
-
     out = Path(out)
     _check_target(out)
     writer = Writer(out)
-    collecting = gc.isenabled()
-    gc.disable()                       # millions of small lists and no cycles: collections only cost
     try:
-        counts = _build(handle, writer, Path(exports) if exports else None, progress)
+        with collector_paused():          # millions of small lists and no cycles
+            counts = _build(handle, writer, Path(exports) if exports else None, progress)
     except BaseException:
         writer.abandon()
         raise
-    finally:
-        if collecting:
-            gc.enable()
     writer.commit()
     return counts
 

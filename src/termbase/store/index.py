@@ -29,6 +29,7 @@ from .. import arabic, search
 from ..errors import TermbaseError
 from ..glossary import CONCEPT_DIR, concept_from_dict
 from ..model import AdministrativeStatus, Concept
+from ..runtime import collector_paused
 
 SCHEMA_VERSION = 1
 RACY_WINDOW_NS = 2_000_000_000        # coarse file systems keep 1–2 s mtimes
@@ -47,10 +48,11 @@ CREATE TABLE files(
   findings TEXT         -- JSON: what validate finds in this file alone
 ) WITHOUT ROWID;
 CREATE TABLE concepts(
-  n INTEGER PRIMARY KEY, file TEXT UNIQUE NOT NULL, id TEXT NOT NULL,
+  n INTEGER PRIMARY KEY, file TEXT NOT NULL, id TEXT NOT NULL,
   data TEXT NOT NULL, checksum TEXT NOT NULL,   -- the YAML mapping as JSON, and its BLAKE2b
   en TEXT, ar TEXT, review_status TEXT
 );
+CREATE UNIQUE INDEX concepts_by_file ON concepts(file);
 CREATE INDEX concepts_by_id ON concepts(id);
 CREATE TABLE subjects(concept INTEGER, position INTEGER, subject TEXT);
 CREATE INDEX subjects_by_concept ON subjects(concept);
@@ -88,8 +90,8 @@ CREATE TABLE matcher_groups(gid INTEGER PRIMARY KEY, key_length INTEGER, entries
 CREATE TABLE matcher_entries(eid INTEGER PRIMARY KEY, concept_id TEXT, lang TEXT, term_index INTEGER, form TEXT);
 """
 
-TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and "CREATE INDEX" not in statement]
-INDEXES = [statement for statement in SCHEMA.split(";\n") if "CREATE INDEX" in statement]
+INDEXES = [statement for statement in SCHEMA.split(";\n") if statement.lstrip().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))]
+TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and statement not in INDEXES]
 
 DERIVED = ("subjects", "xrefs", "sources", "terms", "surfaces", "definitions")
 
@@ -234,26 +236,29 @@ def _needs_reading(stat: tuple, recorded: tuple | None) -> bool:
 
 def analyse(path: Path, raw: bytes) -> tuple:
     """Everything the index stores for one concept file, as plain rows (picklable, so worker
-    processes can do it): (error, findings, concept row or None, derived rows by table)."""
+    processes can do it): (error, findings, concept row or None, derived rows by table, full-text
+    documents and vocabulary: see `concept_rows`)."""
     from .. import validate
 
     data, concept, findings, load_error = validate.file_findings(path, raw)
     error = json.dumps([load_error.message, load_error.line, load_error.column]) if load_error else None
     found = json.dumps([[f.line, f.severity, f.message, f.check, f.column] for f in findings], ensure_ascii=False)
     if concept is None:
-        return error, found, None, {}
+        return error, found, None, {}, {}
     return (error, found) + concept_rows(concept, data)
 
 
 def concept_rows(concept: Concept, data: dict) -> tuple:
-    """(concept row, {table: rows}) of one concept; rows leave out the concept number, which
-    `_store` puts first."""
+    """(concept row, {table: rows}, {full-text table: documents}) of one concept. Rows leave out
+    the concept number (and the surface and definition ids), which the writer puts first; the
+    documents line up with the surfaces and definitions, and `vocabulary` holds the rows of
+    their word keys. Worked out here, so that worker processes share it."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     en, ar = concept.preferred_term("en"), concept.preferred_term("ar")
     row = (concept.id, payload, content_hash(payload.encode("utf-8")), en.text if en else "",
            ar.text if ar else "", concept.review_status.value if concept.review_status else None)
     sources = [(json.dumps(["sources", i]), s) for i, s in enumerate(concept.sources)]
-    terms, surfaces = [], []
+    terms, surfaces, surface_documents, vocabulary = [], [], [], set()
     for tag, section in concept.languages.items():
         for position, term in enumerate(section.terms):
             status = STATUSES.index(term.status) if term.status else None
@@ -264,11 +269,15 @@ def concept_rows(concept: Concept, data: dict) -> tuple:
             for text, kind in search.surfaces_of(term):
                 tokens = search.words(text)
                 surfaces.append((tag, text, status, kind, search.fold(text), " ".join(tokens), len(tokens)))
+                surface_documents.append(search.surface_keys(tokens))
+                vocabulary.update(row for token in tokens for row in search.vocabulary_rows(token))
+    definitions = [(tag, section.definition) for tag, section in concept.languages.items() if section.definition]
     return row, {
         "subjects": list(enumerate(concept.subject_fields)),
         "xrefs": list(enumerate(concept.cross_references)),
-        "sources": sources, "terms": terms, "surfaces": surfaces,
-        "definitions": [(tag, section.definition) for tag, section in concept.languages.items() if section.definition]}
+        "sources": sources, "terms": terms, "surfaces": surfaces, "definitions": definitions,
+    }, {"surface_fts": surface_documents, "definition_fts": [search.text_keys(text) for _, text in definitions],
+        "vocabulary": sorted(vocabulary)}
 
 
 COLUMNS = {"subjects": "concept, position, subject", "xrefs": "concept, position, target",
@@ -380,6 +389,7 @@ class Index:
         try:
             connection.execute("PRAGMA journal_mode=OFF")     # a new file: nothing to protect yet
             connection.execute("PRAGMA synchronous=OFF")
+            connection.execute("PRAGMA cache_size=-65536")     # 64 MiB: the full-text merges and index sorts
             index = cls(connection, root, temp)
             index._create(indexes=False)
             with index.writing():
@@ -505,7 +515,7 @@ class Index:
                 bulk: bool = False, fingerprint: str | None = None) -> int:
         """Read what changed and store it, in one transaction (another process's refresh of the
         same index waits, then finds little left to do). `bulk`: into a new, empty index."""
-        with self.writing() if not self.db.in_transaction else _Nothing():
+        with self.writing() if not self.db.in_transaction else _Nothing(), collector_paused():
             recorded = self._recorded(only)
             gone = [name for name in recorded if name not in listing]
             for name in gone:
@@ -513,6 +523,7 @@ class Index:
             changed = sorted(name for name, stat in listing.items() if _needs_reading(stat, recorded.get(name)))
             jobs = [(folder, name, recorded[name][5] if name in recorded else None) for name in changed]
             reread = 0
+            loader = _BulkLoad(self.db) if bulk else None
             for done, (name, digest, analysis) in enumerate(_analysed(jobs), 1):
                 if progress is not None:
                     progress(done, len(jobs))
@@ -525,13 +536,14 @@ class Index:
                                     (*listing[name], started, name))
                     continue
                 reread += 1
+                if loader is not None:
+                    loader.add(name, listing[name], started, digest, analysis)
+                    continue
                 if name in recorded:
                     self._forget(name)
-                self._store(name, listing[name], started, digest, analysis, fts=not bulk)
-            if bulk:                  # into a new file: its secondary indexes come after its rows
-                for statement in INDEXES:
-                    self.db.execute(statement)
-                self._fill_fts()
+                self._store(name, listing[name], started, digest, analysis)
+            if loader is not None:
+                loader.finish()
             if reread or gone:
                 self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 self._generation = None
@@ -559,9 +571,10 @@ class Index:
             db.execute("DELETE FROM concepts WHERE n = ?", (n,))
         db.execute("DELETE FROM files WHERE name = ?", (file,))
 
-    def _store(self, file: str, stat: tuple | None, started: int, digest: str | None, analysis: tuple,
-               fts: bool = True) -> None:
-        error, findings, row, derived = analysis
+    def _store(self, file: str, stat: tuple | None, started: int, digest: str | None, analysis: tuple) -> None:
+        """Add one file's analysis to an index that already has others (counted and full-text
+        indexed as it goes; a bulk load does that at its end)."""
+        error, findings, row, derived, documents = analysis
         db = self.db
         if stat is not None:
             db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -571,61 +584,26 @@ class Index:
         n = db.execute("INSERT INTO concepts(file, id, data, checksum, en, ar, review_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (file, *row)).lastrowid
         for table, rows in derived.items():
-            db.executemany(f"INSERT INTO {table}({COLUMNS[table]}) VALUES ({', '.join('?' * (COLUMNS[table].count(',') + 1))})",
-                           [(n, *r) for r in rows])
-        if fts:      # one at a time (a bulk load counts and indexes everything at its end)
-            self._count(_tallies(row[5], derived["subjects"], derived["terms"]), +1)
-            db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)",
-                           [(key, len(key), search.plain(key))
-                            for text in {r[1] for r in derived["surfaces"]} for key in search.word_keys(text)])
-            db.executemany("INSERT INTO surface_fts(rowid, keys) VALUES (?, ?)",
-                           [(sid, search.surface_keys(tokens.split(" ") if tokens else ())) for sid, tokens in
-                            db.execute("SELECT id, tokens FROM surfaces WHERE concept = ?", (n,))])
-            db.executemany("INSERT INTO definition_fts(rowid, keys) VALUES (?, ?)",
-                           [(did, search.text_keys(text)) for did, text in
-                            db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,))])
+            db.executemany(_insert(table), [(n, *r) for r in rows])
+        self._count(_tallies(row[5], derived["subjects"], derived["terms"]), +1)
+        db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)", documents["vocabulary"])
+        for table, source in (("surface_fts", "surfaces"), ("definition_fts", "definitions")):
+            ids = [i for (i,) in db.execute(f"SELECT id FROM {source} WHERE concept = ? ORDER BY id", (n,))]
+            db.executemany(f"INSERT INTO {table}(rowid, keys) VALUES (?, ?)", zip(ids, documents[table]))
 
     def _count(self, tallies: dict, sign: int) -> None:
         self.db.executemany("INSERT INTO tallies VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE "
                             "SET count = count + excluded.count", [(k, v, sign * n) for (k, v), n in tallies.items()])
-
-    def _fill_fts(self, batch: int = 20_000) -> None:
-        """After a bulk load: fill both full-text tables from the stored words and definitions (a
-        batch at a time), the vocabulary, and the tallies."""
-        db = self.db
-        db.execute("DELETE FROM tallies")
-        db.execute("INSERT INTO tallies SELECT 'review', coalesce(review_status, '(none)'), count(*) FROM concepts GROUP BY 2")
-        db.execute("INSERT INTO tallies SELECT 'subject', subject, count(*) FROM subjects GROUP BY 2")
-        db.execute("INSERT INTO tallies SELECT 'subject', '(none)', count(*) FROM concepts c "
-                   "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.concept = c.n) HAVING count(*)")
-        db.execute("INSERT INTO tallies SELECT 'language', lang, count(*) FROM terms GROUP BY 2")
-        db.execute("INSERT INTO tallies SELECT 'type', coalesce(type, '(none)'), count(*) FROM terms GROUP BY 2")
-        db.execute("INSERT INTO tallies SELECT 'status', coalesce(status, -1), count(*) FROM terms GROUP BY 2")
-        for table, source, document in (("surface_fts", "SELECT id, tokens FROM surfaces WHERE id > ? ORDER BY id LIMIT ?",
-                                         lambda text: search.surface_keys(text.split(" ") if text else ())),
-                                        ("definition_fts", "SELECT id, text FROM definitions WHERE id > ? ORDER BY id LIMIT ?",
-                                         search.text_keys)):
-            last = 0
-            while True:
-                rows = db.execute(source, (last, batch)).fetchall()
-                if not rows:
-                    break
-                db.executemany(f"INSERT INTO {table}(rowid, keys) VALUES (?, ?)", [(n, document(text)) for n, text in rows])
-                last = rows[-1][0]
-        db.execute("DELETE FROM vocabulary")
-        db.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)",
-                       [(term, len(term), search.plain(term)) for (term,) in
-                        db.execute(f"SELECT term FROM surface_words WHERE term NOT LIKE '{search.STEM}%'").fetchall()])
 
     def load_termbase(self, termbase) -> None:
         """Fill an empty (in-memory) index from a Termbase read elsewhere (a TBX file …), keeping its order."""
         from ..glossary import concept_to_dict
 
         with self.writing():
+            loader = _BulkLoad(self.db)
             for number, concept in enumerate(termbase):
-                self._store(f"{number:09d}", None, 0, None, (None, "[]") + concept_rows(concept, concept_to_dict(concept)),
-                            fts=False)
-            self._fill_fts()
+                loader.add(f"{number:09d}", None, 0, None, (None, "[]") + concept_rows(concept, concept_to_dict(concept)))
+            loader.finish(indexes=False)
 
     @property
     def generation(self) -> int:
@@ -813,6 +791,85 @@ class Index:
         """The keys of term words without digits, of a length in [shortest, longest] (fuzzy search)."""
         return [key for (key,) in self.db.execute(
             "SELECT key FROM vocabulary WHERE plain = 1 AND size BETWEEN ? AND ?", (shortest, longest))]
+
+
+@functools.lru_cache(maxsize=None)
+def _insert(table: str, numbered: bool = False) -> str:
+    """INSERT of one derived table's rows (`numbered`: with their own id first)."""
+    columns = ("id, " if numbered else "") + COLUMNS[table]
+    return f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * (columns.count(',') + 1))})"
+
+
+class _BulkLoad:
+    """Many files' analyses into a new, empty index: rows gathered and inserted a few thousand
+    files at a time, numbered here (nothing else numbers them), then the secondary indexes, the
+    tallies and the vocabulary, once, at the end."""
+
+    BATCH = 2000
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.rows: dict = {}
+        self.pending = self.concepts = self.surfaces = self.definitions = 0
+        self.vocabulary: set = set()
+
+    def add(self, file: str, stat: tuple | None, started: int, digest: str | None, analysis: tuple) -> None:
+        error, findings, row, derived, documents = analysis
+        rows = self.rows
+        if stat is not None:
+            rows.setdefault("files", []).append((file, *stat, started, digest, error, findings))
+        if row is not None:
+            self.concepts += 1
+            n = self.concepts
+            rows.setdefault("concepts", []).append((n, file, *row))
+            for table in ("subjects", "xrefs", "sources", "terms"):
+                rows.setdefault(table, []).extend((n, *r) for r in derived[table])
+            for table, fts, counter in (("surfaces", "surface_fts", "surfaces"), ("definitions", "definition_fts", "definitions")):
+                first = getattr(self, counter) + 1
+                numbers = range(first, first + len(derived[table]))
+                setattr(self, counter, first - 1 + len(numbers))
+                rows.setdefault(table, []).extend((i, n, *r) for i, r in zip(numbers, derived[table]))
+                rows.setdefault(fts, []).extend(zip(numbers, documents[fts]))
+            self.vocabulary.update(documents["vocabulary"])
+        self.pending += 1
+        if self.pending >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        db = self.db
+        for table, rows in self.rows.items():
+            if table == "files":
+                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            elif table == "concepts":
+                db.executemany("INSERT INTO concepts(n, file, id, data, checksum, en, ar, review_status) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            elif table.endswith("_fts"):
+                db.executemany(f"INSERT INTO {table}(rowid, keys) VALUES (?, ?)", rows)
+            else:
+                db.executemany(_insert(table, numbered=table in ("surfaces", "definitions")), rows)
+        self.rows, self.pending = {}, 0
+
+    def finish(self, indexes: bool = True) -> None:
+        """The last rows, then (`indexes`: into a table made without them) the secondary indexes,
+        the vocabulary and the tallies."""
+        self.flush()
+        if indexes:
+            for statement in INDEXES:
+                self.db.execute(statement)
+        self.db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)", sorted(self.vocabulary))
+        _fill_tallies(self.db)
+
+
+def _fill_tallies(db: sqlite3.Connection) -> None:
+    """After a bulk load: count everything `stats` reports, at once."""
+    db.execute("DELETE FROM tallies")
+    db.execute("INSERT INTO tallies SELECT 'review', coalesce(review_status, '(none)'), count(*) FROM concepts GROUP BY 2")
+    db.execute("INSERT INTO tallies SELECT 'subject', subject, count(*) FROM subjects GROUP BY 2")
+    db.execute("INSERT INTO tallies SELECT 'subject', '(none)', count(*) FROM concepts c "
+               "WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.concept = c.n) HAVING count(*)")
+    db.execute("INSERT INTO tallies SELECT 'language', lang, count(*) FROM terms GROUP BY 2")
+    db.execute("INSERT INTO tallies SELECT 'type', coalesce(type, '(none)'), count(*) FROM terms GROUP BY 2")
+    db.execute("INSERT INTO tallies SELECT 'status', coalesce(status, -1), count(*) FROM terms GROUP BY 2")
 
 
 def _status(position: int | None) -> str | None:

@@ -334,3 +334,25 @@ def test_the_c_walk_and_the_python_walk_see_the_same_listing(glossary_copy, monk
     (glossary_copy / "concepts" / "europol.yaml").write_text("id: europol\n", "utf-8")
     monkeypatch.undo()
     assert index_module.quick_fingerprint(glossary_copy / "concepts") != fingerprint
+
+
+def test_the_threaded_c_walk_sees_every_file_of_a_large_folder(tmp_path, monkeypatch):
+    """Above 8,192 files the C walk shares its stat calls among threads: each file once, whatever
+    the slice it fell in, and a change in any slice changes the fingerprint."""
+    if index_module._scan is None:
+        pytest.skip("built without a C compiler")
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    for n in range(20_000):
+        (folder / f"c-{n}.yaml").write_bytes(b"x" * (n % 7))
+    (folder / "notes.txt").write_text("not a concept")
+    fingerprint, listing = index_module.scan(folder)
+    assert fingerprint.startswith("c20000.") and len(listing) == 20_000
+    monkeypatch.setattr(index_module, "_scan", None)
+    assert index_module.scan(folder)[1] == listing
+    monkeypatch.undo()
+    for name in ("c-3.yaml", "c-19999.yaml"):                  # a file in the first and in the last slice
+        os.utime(folder / name, ns=(1, 1))
+        changed = index_module.quick_fingerprint(folder)
+        assert changed != fingerprint
+        fingerprint = changed

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from termbase import glossary, search
+from termbase import api, glossary, search
 from termbase.cli import main
 from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase, TermType
 
@@ -142,3 +142,25 @@ def test_definitions_never_rank_above_a_term():
     hits = search.search(termbase, "border police", limit=10)
     ranks = [search.RANKS[h.rank] for h in hits]
     assert ranks == sorted(ranks) and hits[-1].rank == "definition"
+
+
+def test_a_query_in_every_term_verifies_a_bounded_number_of_candidates(monkeypatch):
+    """`child protection` is in all 6,000 English terms below, all five words long. The search
+    must not verify (or page through) every one of them: once the limit is reached, at most
+    limit × CANDIDATES more terms of the same length are looked at, and the shortest terms come
+    first, in status order."""
+    termbase = Termbase(title="many")
+    for n in range(3000):
+        termbase.add(Concept(f"unit-{n}", languages={"en": LangSection("en", terms=[
+            Term(f"International Child Protection Unit {n}", TermType.FULL_FORM, AdministrativeStatus.PREFERRED),
+            Term(f"Child Protection Unit Number {n}", TermType.VARIANT, AdministrativeStatus.ADMITTED)])}))
+    termbase.add(Concept("cp", languages={"en": LangSection("en", terms=[
+        Term("child protection service", TermType.FULL_FORM, AdministrativeStatus.PREFERRED)])}))
+    handle = api.open(termbase)
+    calls = []
+    real = search.classify
+    monkeypatch.setattr(search, "classify", lambda *args: calls.append(args) or real(*args))
+    hits = handle.search("child protection", limit=20)
+    assert [h.concept_id for h in hits[:1]] == ["cp"] and len(hits) == 20
+    assert all(h.rank == "words" for h in hits)
+    assert len(calls) <= 1 + 2 * 20 * search.CANDIDATES, len(calls)

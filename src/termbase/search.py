@@ -296,16 +296,20 @@ def search(index, query: str, limit: int = 20) -> list[Hit]:
 
 
 def _term_stage(index, query: Query, stage: str, match: str, limit: int, offer) -> None:
-    """Verify candidate terms (fewest words first) until `limit` concepts are in hand."""
+    """Verify candidate terms, fewest words first, until `limit` concepts are in hand and the
+    terms of that many words are looked at: all of them, or `limit * CANDIDATES` more when there
+    are more (a query whose words are in every term must not verify every term)."""
     found: set = set()
     want = limit * CANDIDATES
-    offset, last_size = 0, None
+    offset, last_size, since = 0, None, 0
     while True:
         rows = index.surfaces_matching(match, want, offset)
         for concept_id, lang, text, tokens, status, kind in rows:
             size = len(tokens)
-            if len(found) >= limit and size != last_size:
-                return
+            if len(found) >= limit:
+                since += 1
+                if size != last_size or since > want:
+                    return
             last_size = size
             verdict = classify(query, tokens, stage)
             if verdict is None:

@@ -759,7 +759,7 @@ class Index:
 
     def surfaces_matching(self, match: str, limit: int, offset: int = 0) -> list[tuple]:
         """(concept, lang, text, words, status, kind) of the surfaces whose keys match an FTS5
-        expression, fewest words first."""
+        expression, fewest words first (SQLite sorts only the first offset + limit of them)."""
         rows = self.db.execute(
             "SELECT c.id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
             "JOIN surfaces s ON s.id = f.rowid JOIN concepts c ON c.n = s.concept WHERE surface_fts MATCH ? "

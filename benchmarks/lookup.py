@@ -8,7 +8,10 @@ Generates N concepts with `benchmarks/glossary.py`'s `synthetic()`, then times, 
   index bypassed (TERMBASE_NO_INDEX=1: what every command cost before the index);
 - `show`, `search`, `stats`, `find` on a one-line text, with peak RSS of `show` and `search`;
 - `show` after editing one concept file (the edit must be visible), and `validate` after that
-  edit, which must still report the cross-file duplicate preferred term the edit created.
+  edit, which must still report the cross-file duplicate preferred term the edit created, and
+  `find` after it (the recognition automaton is built anew for the new state).
+
+Processes run with Python's bytecode cache on, as an installed termbase does.
 
 Each process's peak RSS comes from wait4(). `--location` also compares the index in the cache
 directory, inside the glossary, and with the glossary mounted read-only (needs unshare -m).
@@ -107,10 +110,13 @@ def main() -> None:
         glossary.write(synthetic(n), root)
         (tmp / "line.txt").write_text("The International Child Protection Unit 4711 works with وحدة حماية الأطفال الدولية رقم 17.\n", "utf-8")
         size = sum(p.stat().st_size for p in root.rglob("*.yaml"))
-        env = {**os.environ, "TERMBASE_INDEX_DIR": str(tmp / "index")}
+        # as installed: Python's bytecode cache on (some shells turn it off), kept out of the tree
+        env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+               "TERMBASE_INDEX_DIR": str(tmp / "index"), "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+        subprocess.run([TERMBASE, "--help"], env=env, stdout=subprocess.DEVNULL, check=True)
         print(f"{n} concepts, {size / 1e6:.1f} MB of YAML; whole processes, best of {runs}, warm file cache; "
               f"{os.cpu_count()} cores")
-        floor, _ = best([sys.executable, "-c", FLOOR, str(root)], runs)
+        floor, _ = best([sys.executable, "-c", FLOOR, str(root)], runs, env)
         row("floor: CSafeLoader reads every file", floor)
         without, rss = best([TERMBASE, "stats", "-g", str(root)], 1, {**env, "TERMBASE_NO_INDEX": "1"})
         row("any command, index bypassed", without, rss, without / floor)
@@ -135,7 +141,7 @@ def main() -> None:
             seconds, rss = best(args, runs, env, check)
             row(name, seconds, rss if name in ("show", "search") else None)
         edited = root / "concepts" / "unit-17.yaml"
-        shown, validated = [], []
+        shown, validated, found = [], [], []
         for attempt in range(runs):
             text = edited.read_text("utf-8")
             duplicate = f"International Child Protection Unit {4711 + attempt}"
@@ -147,8 +153,12 @@ def main() -> None:
             seconds, rss, out, err = run_measured([TERMBASE, "validate", "-g", str(root)], env)
             assert "duplicate-preferred" in out and "unit-17.yaml" in out and f"unit-{4711 + attempt}" in out, out[:500]
             validated.append(seconds)
+            seconds, rss, out, err = run_measured(checks["find, one-line text"][0], env)
+            assert "unit-4711" in out, out[:500]
+            found.append(seconds)
         row("show after an edit", min(shown))
         row("validate after the edit", min(validated))
+        row("find after the edit (automaton rebuilt)", min(found))
         index_size = sum(p.stat().st_size for p in (tmp / "index").glob("*.sqlite*"))
         print(f"index file: {index_size / 1e6:.0f} MB")
         if options.location:

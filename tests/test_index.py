@@ -108,6 +108,43 @@ def test_only_changed_files_are_read_again(glossary_copy, index_dir):
     assert termbase.index.refresh() == 0
 
 
+def test_a_refresh_lists_only_the_buckets_that_changed(glossary_copy, index_dir, monkeypatch):
+    """After an edit the refresh lists (and compares) only the files in the edited file's bucket
+    of the listing; a file changed in another bucket between the quick walk and that listing is
+    not lost: its bucket still differs at the next refresh."""
+    if index_module._scan is None:
+        pytest.skip("built without a C compiler")
+    termbase = api.open(glossary_copy)
+    termbase.index
+    old = time.time_ns() - 10 * index_module.RACY_WINDOW_NS
+    for path in (glossary_copy / "concepts").iterdir():
+        os.utime(path, ns=(old, old))
+    termbase.index.refresh()
+    listed = []
+    real_scan = index_module.scan
+    monkeypatch.setattr(index_module, "scan", lambda folder, only=None: listed.append(only) or real_scan(folder, only))
+    edited, other = concept_file(glossary_copy, "europol"), concept_file(glossary_copy, "green-notice")
+    assert index_module.bucket_of(edited.name) != index_module.bucket_of(other.name)
+    edited.write_text(edited.read_text("utf-8").replace("Europol", "Europoll", 1), "utf-8")
+    os.utime(edited, ns=(old + 1, old + 1))
+    assert termbase.index.refresh() == 1
+    assert listed == [{index_module.bucket_of(edited.name)}]
+    assert "Europoll" in termbase.concept("europol").languages["en"].terms[0].text
+
+    def edit_meanwhile(folder, only=None):           # another bucket changes after the quick walk
+        other.write_text(other.read_text("utf-8").replace("- text: Green Notice\n", "- text: Emerald Notice\n", 1), "utf-8")
+        os.utime(other, ns=(old + 2, old + 2))
+        return real_scan(folder, only)
+    edited.write_text(edited.read_text("utf-8").replace("Europoll", "Europol", 1), "utf-8")
+    os.utime(edited, ns=(old + 3, old + 3))
+    monkeypatch.setattr(index_module, "scan", edit_meanwhile)
+    termbase.index.refresh()
+    monkeypatch.setattr(index_module, "scan", real_scan)
+    assert termbase.index.refresh() == 1                                     # the other file, now
+    assert "Emerald Notice" in termbase.concept("green-notice").languages["en"].terms[0].text
+    assert_same(glossary_copy)
+
+
 def test_show_reads_only_the_concept_it_shows(glossary_copy, index_dir):
     """`show` is instant at any size: it looks at one file, and a broken other file does not stop it
     (reading it straight from the files does not either)."""
@@ -326,10 +363,10 @@ def test_the_c_walk_is_built_where_ci_requires_it():
 def test_the_c_walk_and_the_python_walk_see_the_same_listing(glossary_copy, monkeypatch):
     if index_module._scan is None:
         pytest.skip("built without a C compiler")
-    fingerprint, listing = index_module.scan(glossary_copy / "concepts")
+    fingerprint, listing, _ = index_module.scan(glossary_copy / "concepts")
     assert fingerprint == index_module.quick_fingerprint(glossary_copy / "concepts")
     monkeypatch.setattr(index_module, "_scan", None)
-    python_fingerprint, python_listing = index_module.scan(glossary_copy / "concepts")
+    python_fingerprint, python_listing, _ = index_module.scan(glossary_copy / "concepts")
     assert python_listing == listing and python_fingerprint.startswith("py.")
     (glossary_copy / "concepts" / "europol.yaml").write_text("id: europol\n", "utf-8")
     monkeypatch.undo()
@@ -346,8 +383,8 @@ def test_the_threaded_c_walk_sees_every_file_of_a_large_folder(tmp_path, monkeyp
     for n in range(20_000):
         (folder / f"c-{n}.yaml").write_bytes(b"x" * (n % 7))
     (folder / "notes.txt").write_text("not a concept")
-    fingerprint, listing = index_module.scan(folder)
-    assert fingerprint.startswith("c20000.") and len(listing) == 20_000
+    fingerprint, listing, buckets = index_module.scan(folder)
+    assert len(listing) == 20_000 and len(buckets) == 16 * index_module.BUCKETS
     monkeypatch.setattr(index_module, "_scan", None)
     assert index_module.scan(folder)[1] == listing
     monkeypatch.undo()

@@ -5,10 +5,13 @@
  * Python object per file when only a fingerprint of the listing is asked for, and shares the
  * stat calls of a large folder among a few threads (the kernel's part is most of the cost).
  *
- * scan(folder: bytes, full: bool) -> (count, fingerprint, entries)
+ * scan(folder: bytes, full: bool, only: bytes | None = None) -> (count, fingerprint, buckets, entries)
  *   count        how many `*.yaml` files
  *   fingerprint  hex of an order-independent 128-bit digest of (name, size, mtime_ns, ctime_ns, inode)
- *   entries      with full: a list of (name, size, mtime_ns, ctime_ns, inode), else None
+ *   buckets      the same digest per bucket of names (BUCKETS of them, 16 bytes each, little-endian;
+ *                a name's bucket is its CRC-32, as zlib.crc32, modulo BUCKETS)
+ *   entries      with full: a list of (name, size, mtime_ns, ctime_ns, inode), else None; with
+ *                `only` (BUCKETS bytes), only the files whose bucket's byte in it is not zero
  */
 #define PY_SSIZE_T_CLEAN
 #define _GNU_SOURCE
@@ -29,6 +32,24 @@ static uint64_t mix(uint64_t x) {          /* splitmix64's finalizer */
     return x ^ (x >> 31);
 }
 
+#define BUCKETS 256
+
+static uint32_t crc_table[256];
+
+static void crc_init(void) {              /* CRC-32 (IEEE, reflected): the same as zlib.crc32 */
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+
+static uint32_t crc32_of(const char *data, size_t n) {
+    uint32_t c = 0xFFFFFFFFU;
+    for (size_t i = 0; i < n; i++) c = crc_table[(c ^ (unsigned char)data[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFU;
+}
+
 static uint64_t fnv(const void *data, size_t n, uint64_t h) {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ULL; }
@@ -40,7 +61,7 @@ static uint64_t fnv(const void *data, size_t n, uint64_t h) {
 #define MAX_THREADS 4
 #define PER_THREAD 8192        /* files a thread must have before one more is started */
 
-typedef struct { int64_t f[4]; int ok; } Stat;
+typedef struct { int64_t f[4]; int ok; int bucket; } Stat;
 
 typedef struct {
     int dfd;
@@ -49,6 +70,7 @@ typedef struct {
     Stat *stats;
     size_t start, stop;
     uint64_t low, high;
+    uint64_t bucket_low[BUCKETS], bucket_high[BUCKETS];
     size_t count;
     int error;                /* errno of a failed stat other than ENOENT, else 0 */
     size_t failed;            /* the index of that file */
@@ -71,8 +93,13 @@ static void *stat_slice(void *arg) {
         fields[2] = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
         fields[3] = (int64_t)st.st_ino;
         uint64_t h = fnv(fields, 4 * sizeof(int64_t), fnv(s->names[i], s->lengths[i] + 1, 0xcbf29ce484222325ULL));
-        s->low += mix(h);
-        s->high += mix(h ^ 0x9e3779b97f4a7c15ULL);
+        uint64_t l = mix(h), u = mix(h ^ 0x9e3779b97f4a7c15ULL);
+        int b = (int)(crc32_of(s->names[i], s->lengths[i]) % BUCKETS);
+        s->low += l;
+        s->high += u;
+        s->bucket_low[b] += l;
+        s->bucket_high[b] += u;
+        s->stats[i].bucket = b;
         s->stats[i].ok = 1;
         s->count++;
     }
@@ -122,14 +149,28 @@ static int read_names(int dfd, Names *names) {
 static PyObject *py_scan(PyObject *self, PyObject *args) {
     const char *path;
     int full;
-    if (!PyArg_ParseTuple(args, "yp", &path, &full))
+    Py_buffer only = {0};
+    if (!PyArg_ParseTuple(args, "yp|z*", &path, &full, &only))
         return NULL;
+    if (only.buf != NULL && only.len != BUCKETS) {
+        PyBuffer_Release(&only);
+        PyErr_SetString(PyExc_ValueError, "only: one byte per bucket expected");
+        return NULL;
+    }
+    const unsigned char *wanted = only.buf;
     int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
+    if (dfd < 0) {
+        PyBuffer_Release(&only);
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+    }
     Names names = {0};
     Stat *stats = NULL;
-    Slice slices[MAX_THREADS];
+    Slice *slices = calloc(MAX_THREADS, sizeof *slices);       /* a few KiB each (the buckets) */
+    if (slices == NULL) {
+        close(dfd);
+        PyBuffer_Release(&only);
+        return PyErr_NoMemory();
+    }
     size_t threads = 1;
     int failed;
     Py_BEGIN_ALLOW_THREADS
@@ -144,8 +185,12 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         pthread_t ids[MAX_THREADS];
         int started[MAX_THREADS] = {0};
         for (size_t t = 0; t < threads; t++) {
-            slices[t] = (Slice){dfd, names.names, names.lengths, stats, names.n * t / threads,
-                                names.n * (t + 1) / threads, 0, 0, 0, 0, 0};
+            slices[t].dfd = dfd;
+            slices[t].names = names.names;
+            slices[t].lengths = names.lengths;
+            slices[t].stats = stats;
+            slices[t].start = names.n * t / threads;
+            slices[t].stop = names.n * (t + 1) / threads;
             started[t] = t > 0 && pthread_create(&ids[t], NULL, stat_slice, &slices[t]) == 0;
         }
         for (size_t t = 0; t < threads; t++)          /* a thread that did not start: its slice here */
@@ -158,10 +203,13 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     if (failed) {
         free_names(&names);
         free(stats);
+        free(slices);
+        PyBuffer_Release(&only);
         errno = failed;
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
     }
     uint64_t low = 0, high = 0;
+    uint64_t bucket_low[BUCKETS] = {0}, bucket_high[BUCKETS] = {0};
     Py_ssize_t count = 0;
     for (size_t t = 0; t < threads; t++) {
         if (slices[t].error) {
@@ -169,19 +217,26 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
             PyErr_SetFromErrnoWithFilename(PyExc_OSError, names.names[slices[t].failed]);
             free_names(&names);
             free(stats);
+            free(slices);
+            PyBuffer_Release(&only);
             return NULL;
         }
         low += slices[t].low;
         high += slices[t].high;
         count += (Py_ssize_t)slices[t].count;
+        for (int b = 0; b < BUCKETS; b++) {
+            bucket_low[b] += slices[t].bucket_low[b];
+            bucket_high[b] += slices[t].bucket_high[b];
+        }
     }
+    free(slices);
     PyObject *entries = Py_None;
     Py_INCREF(Py_None);
     if (full) {
         Py_DECREF(Py_None);
         entries = PyList_New(0);
         for (size_t i = 0; entries != NULL && i < names.n; i++) {
-            if (!stats[i].ok) continue;
+            if (!stats[i].ok || (wanted != NULL && !wanted[stats[i].bucket])) continue;
             int64_t *fields = stats[i].f;
             PyObject *item = Py_BuildValue("(NLLLL)", PyUnicode_DecodeFSDefaultAndSize(names.names[i], names.lengths[i]),
                                            (long long)fields[0], (long long)fields[1], (long long)fields[2],
@@ -193,15 +248,23 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
     }
     free_names(&names);
     free(stats);
+    PyBuffer_Release(&only);
     if (entries == NULL)
         return NULL;
+    unsigned char digests[BUCKETS * 16];
+    for (int b = 0; b < BUCKETS; b++)
+        for (int k = 0; k < 8; k++) {
+            digests[16 * b + k] = (unsigned char)(bucket_high[b] >> (8 * k));
+            digests[16 * b + 8 + k] = (unsigned char)(bucket_low[b] >> (8 * k));
+        }
     char fingerprint[33];
     snprintf(fingerprint, sizeof fingerprint, "%016llx%016llx", (unsigned long long)high, (unsigned long long)low);
-    return Py_BuildValue("(nsN)", count, fingerprint, entries);
+    return Py_BuildValue("(nsy#N)", count, fingerprint, (const char *)digests, (Py_ssize_t)sizeof digests, entries);
 }
 
 static PyMethodDef methods[] = {
-    {"scan", py_scan, METH_VARARGS, "scan(folder: bytes, full: bool) -> (count, fingerprint, entries or None)"},
+    {"scan", py_scan, METH_VARARGS,
+     "scan(folder: bytes, full: bool, only: bytes | None = None) -> (count, fingerprint, buckets, entries or None)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -210,4 +273,7 @@ static struct PyModuleDef module = {
     methods,
 };
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    crc_init();
+    return PyModule_Create(&module);
+}

@@ -23,6 +23,7 @@ import os
 import sqlite3
 import sys
 import time
+import zlib
 from pathlib import Path
 
 from .. import arabic, search
@@ -45,8 +46,10 @@ CREATE TABLE files(
   checked_ns INTEGER,   -- when the content was last read: the racy-git rule
   hash TEXT,            -- BLAKE2b of the bytes
   error TEXT,           -- JSON [message, line, column]: why the file does not load, else NULL
-  findings TEXT         -- JSON: what validate finds in this file alone
+  findings TEXT,        -- JSON: what validate finds in this file alone
+  bucket INTEGER        -- bucket_of(name): the part of the listing the file belongs to
 ) WITHOUT ROWID;
+CREATE INDEX files_by_bucket ON files(bucket);
 CREATE TABLE concepts(
   n INTEGER PRIMARY KEY, file TEXT NOT NULL, id TEXT NOT NULL,
   data TEXT NOT NULL, checksum TEXT NOT NULL,   -- the YAML mapping as JSON, and its BLAKE2b
@@ -166,22 +169,37 @@ except ImportError:          # built without a C compiler: the same walk in Pyth
     _scan = None
 
 
-def scan(folder: Path) -> tuple[str, dict]:
-    """(fingerprint, {file name: (size, mtime_ns, ctime_ns, inode)}) of the concept files in `folder`;
-    the fingerprint changes whenever the listing does."""
+BUCKETS = 256          # the listing's parts (store/_scan.c): a refresh lists only the parts that changed
+
+
+def bucket_of(name: str) -> int:
+    """The part of the listing a concept file belongs to: the CRC-32 of its name, modulo BUCKETS."""
+    return zlib.crc32(os.fsencode(name)) % BUCKETS
+
+
+def listing_fingerprint(buckets: bytes) -> str:
+    """The fingerprint of a whole listing, from its per-bucket digests."""
+    return "b." + hashlib.blake2b(buckets, digest_size=16).hexdigest()
+
+
+def scan(folder: Path, only: set | None = None) -> tuple[str, dict, bytes | None]:
+    """(fingerprint, {file name: (size, mtime_ns, ctime_ns, inode)}, per-bucket digests or None)
+    of the concept files in `folder`; the fingerprint changes whenever the listing does. With
+    `only` (bucket numbers; the C walk only), the listing holds only the files in those buckets."""
     if _scan is not None:
+        mask = bytes(1 if b in only else 0 for b in range(BUCKETS)) if only is not None else None
         try:
-            count, fingerprint, entries = _scan.scan(os.fsencode(folder), True)
+            _, _, buckets, entries = _scan.scan(os.fsencode(folder), True, mask)
         except FileNotFoundError:
-            return "", {}
+            return "", {}, None
         except NotADirectoryError:
             raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
-        return f"c{count}.{fingerprint}", {entry[0]: entry[1:] for entry in entries}
+        return listing_fingerprint(buckets), {entry[0]: entry[1:] for entry in entries}, buckets
     found = {}
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
-        return "", found
+        return "", found, None
     except NotADirectoryError:
         raise TermbaseError(f"{CONCEPT_DIR} must be a folder of concept files", folder) from None
     try:
@@ -194,18 +212,41 @@ def scan(folder: Path) -> tuple[str, dict]:
                 found[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     finally:
         os.close(fd)
-    return "py." + hashlib.blake2b(repr(sorted(found.items())).encode(), digest_size=16).hexdigest(), found
+    return "py." + hashlib.blake2b(repr(sorted(found.items())).encode(), digest_size=16).hexdigest(), found, None
+
+
+def quick_scan(folder: Path) -> bytes | None:
+    """The per-bucket digests of the listing, without building it (None without the C walk)."""
+    if _scan is None:
+        return None
+    try:
+        return _scan.scan(os.fsencode(folder), False)[2]
+    except OSError:
+        return None
 
 
 def quick_fingerprint(folder: Path) -> str | None:
     """The fingerprint `scan` would give, without building the listing (None without the C walk)."""
-    if _scan is None:
+    buckets = quick_scan(folder)
+    return None if buckets is None else listing_fingerprint(buckets)
+
+
+def changed_buckets(before: bytes | None, now: bytes, racy: list) -> set | None:
+    """The buckets to list again: those whose digest differs, and those of racily clean files
+    (None: all of them, when there is nothing to compare with)."""
+    if before is None or len(before) != BUCKETS * 16 or len(now) != BUCKETS * 16:
         return None
-    try:
-        count, fingerprint, _ = _scan.scan(os.fsencode(folder), False)
-    except OSError:
-        return None
-    return f"c{count}.{fingerprint}"
+    return {b for b in range(BUCKETS) if before[16 * b:16 * b + 16] != now[16 * b:16 * b + 16]} | {
+        bucket_of(name) for name in racy}
+
+
+def merged_buckets(before: bytes | None, now: bytes | None, only: set | None) -> bytes | None:
+    """The digests to remember after listing `only` again: this walk's for those buckets, the
+    remembered ones for the others (a file that changed in another bucket meanwhile was not read,
+    so its bucket must still differ next time)."""
+    if now is None or only is None or before is None:
+        return now
+    return b"".join(now[16 * b:16 * b + 16] if b in only else before[16 * b:16 * b + 16] for b in range(BUCKETS))
 
 
 def _tallies(review: str | None, subjects, terms) -> dict:
@@ -307,6 +348,7 @@ class Index:
         self.root = root
         self.location = location      # None: in memory
         self._generation = None
+        self._recorded_version = None
         self._lock = None
 
     # -- opening -------------------------------------------------------------------------------
@@ -394,8 +436,9 @@ class Index:
             index._create(indexes=False)
             with index.writing():
                 started = time.time_ns()
-                fingerprint, listing = scan(root / CONCEPT_DIR)
-                index._update(root / CONCEPT_DIR, listing, started, progress, bulk=True, fingerprint=fingerprint)
+                fingerprint, listing, buckets = scan(root / CONCEPT_DIR)
+                index._update(root / CONCEPT_DIR, listing, started, progress, bulk=True, fingerprint=fingerprint,
+                              buckets=buckets)
             connection.execute("PRAGMA journal_mode=WAL")
         finally:
             connection.close()
@@ -471,26 +514,34 @@ class Index:
         """Bring the index up to date with the concept files; returns how many files were re-read.
 
         Quick when nothing changed: the listing's fingerprint equals the one recorded at the last
-        refresh and no file was then racily clean."""
+        refresh and no file was then racily clean. When something did, only the buckets of the
+        listing whose digest changed (and those of racily clean files) are listed and compared."""
         folder = self.root / CONCEPT_DIR
         started = time.time_ns()
-        known = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('listing', 'racy')"))
-        quick = quick_fingerprint(folder)
-        if quick is not None and quick == known.get("listing") and known.get("racy") == "[]":
+        known = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('listing', 'racy', 'buckets')"))
+        racy_before = json.loads(known.get("racy") or "[]")
+        quick = quick_scan(folder)
+        if quick is not None and listing_fingerprint(quick) == known.get("listing") and not racy_before:
             return 0
-        fingerprint, listing = scan(folder)
-        recorded = self._recorded()
+        only = changed_buckets(known.get("buckets"), quick, racy_before) if quick is not None else None
+        fingerprint, listing, buckets = scan(folder, only)
+        buckets = merged_buckets(known.get("buckets"), buckets, only)
+        if buckets is not None:
+            fingerprint = listing_fingerprint(buckets)
+        recorded = self._recorded(buckets=only)
         if listing.keys() == recorded.keys() and not any(
                 _needs_reading(stat, recorded[name]) for name, stat in listing.items()):
             racy = _racy(listing, started)
-            if known.get("listing") != fingerprint or known.get("racy") != racy:
+            if known.get("listing") != fingerprint or known.get("racy") != racy or known.get("buckets") != buckets:
                 with self.writing():
-                    self._remember_listing(fingerprint, racy)
+                    self._remember_listing(fingerprint, racy, buckets)
             return 0
-        return self._update(folder, listing, started, progress, fingerprint=fingerprint)
+        return self._update(folder, listing, started, progress, fingerprint=fingerprint, recorded=recorded,
+                            buckets=buckets, only_buckets=only)
 
-    def _remember_listing(self, fingerprint: str, racy: str) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("listing", fingerprint), ("racy", racy)])
+    def _remember_listing(self, fingerprint: str, racy: str, buckets: bytes | None) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [("listing", fingerprint), ("racy", racy), ("buckets", buckets)])
 
     def refresh_one(self, concept_id: str) -> None:
         """Bring one concept's file up to date (what `show` needs), leaving the others alone."""
@@ -506,17 +557,32 @@ class Index:
             return
         self._update(self.root / CONCEPT_DIR, listing, started, None, only=name)
 
-    def _recorded(self, name: str | None = None) -> dict:
+    def _changed_by_another(self) -> bool:
+        """Whether another connection committed since the last `_recorded` (SQLite's data_version)."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0] != self._recorded_version
+
+    def _recorded(self, name: str | None = None, buckets: set | None = None) -> dict:
+        """What the index recorded of each file (of one file, or of the files in `buckets`)."""
+        self._recorded_version = self.db.execute("PRAGMA data_version").fetchone()[0]
         query = "SELECT name, size, mtime_ns, ctime_ns, ino, checked_ns, hash FROM files"
-        rows = self.db.execute(query + " WHERE name = ?", (name,)) if name else self.db.execute(query)
+        if name:
+            rows = self.db.execute(query + " WHERE name = ?", (name,))
+        elif buckets is not None:
+            rows = self.db.execute(query + " WHERE bucket IN (SELECT value FROM json_each(?))", (json.dumps(sorted(buckets)),))
+        else:
+            rows = self.db.execute(query)
         return {row[0]: row[1:] for row in rows}
 
     def _update(self, folder: Path, listing: dict, started: int, progress, only: str | None = None,
-                bulk: bool = False, fingerprint: str | None = None) -> int:
+                bulk: bool = False, fingerprint: str | None = None, recorded: dict | None = None,
+                buckets: bytes | None = None, only_buckets: set | None = None) -> int:
         """Read what changed and store it, in one transaction (another process's refresh of the
-        same index waits, then finds little left to do). `bulk`: into a new, empty index."""
+        same index waits, then finds little left to do). `bulk`: into a new, empty index.
+        `recorded`: what `_recorded` gave just before, if the caller read it (it is read again
+        when another process committed since)."""
         with self.writing() if not self.db.in_transaction else _Nothing(), collector_paused():
-            recorded = self._recorded(only)
+            if recorded is None or self._changed_by_another():
+                recorded = self._recorded(only, only_buckets)
             gone = [name for name in recorded if name not in listing]
             for name in gone:
                 self._forget(name)
@@ -548,7 +614,7 @@ class Index:
                 self.db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 self._generation = None
             if fingerprint is not None:
-                self._remember_listing(fingerprint, _racy(listing, started))
+                self._remember_listing(fingerprint, _racy(listing, started), buckets)
             return reread
 
     def _forget(self, file: str) -> None:
@@ -577,8 +643,8 @@ class Index:
         error, findings, row, derived, documents = analysis
         db = self.db
         if stat is not None:
-            db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (file, *stat, started, digest, error, findings))
+            db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (file, *stat, started, digest, error, findings, bucket_of(file)))
         if row is None:
             return
         n = db.execute("INSERT INTO concepts(file, id, data, checksum, en, ar, review_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -817,7 +883,7 @@ class _BulkLoad:
         error, findings, row, derived, documents = analysis
         rows = self.rows
         if stat is not None:
-            rows.setdefault("files", []).append((file, *stat, started, digest, error, findings))
+            rows.setdefault("files", []).append((file, *stat, started, digest, error, findings, bucket_of(file)))
         if row is not None:
             self.concepts += 1
             n = self.concepts
@@ -839,7 +905,7 @@ class _BulkLoad:
         db = self.db
         for table, rows in self.rows.items():
             if table == "files":
-                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             elif table == "concepts":
                 db.executemany("INSERT INTO concepts(n, file, id, data, checksum, en, ar, review_status) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

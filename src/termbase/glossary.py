@@ -7,6 +7,7 @@ Reading then writing an unchanged glossary gives the same bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, fields
@@ -46,6 +47,8 @@ class Problem:
 # --- model -> plain data -------------------------------------------------------------------
 
 def _plain_value(name, value):
+    if type(value) is str:                    # the common case first (enums are str subclasses)
+        return unicodedata.normalize("NFC", value)
     if isinstance(value, AdministrativeStatus):
         return value.short
     if isinstance(value, Vocabulary):
@@ -61,19 +64,25 @@ def _is_empty(value) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+@functools.cache
+def _field_names(cls) -> tuple:
+    """The fields a model class writes to YAML, in order (`lang` is the section's key instead)."""
+    return tuple(f.name for f in fields(cls) if f.name != "lang")
+
+
 def _to_plain(obj) -> dict:
     data = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if f.name == "lang" or _is_empty(value):
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        if _is_empty(value):
             continue
-        if f.name == "languages":
+        if name == "languages":
             value = {tag: _to_plain(section) for tag, section in value.items()}
-        elif f.name == "terms":
+        elif name == "terms":
             value = [_to_plain(term) for term in value]
         else:
-            value = _plain_value(f.name, value)
-        data[f.name] = value
+            value = _plain_value(name, value)
+        data[name] = value
     return data
 
 

@@ -393,3 +393,26 @@ def test_the_threaded_c_walk_sees_every_file_of_a_large_folder(tmp_path, monkeyp
         changed = index_module.quick_fingerprint(folder)
         assert changed != fingerprint
         fingerprint = changed
+
+
+def test_an_index_found_broken_while_find_streams_is_rebuilt_and_find_goes_on(glossary_copy, index_dir, monkeypatch):
+    """The kept automaton's rows are read while `find` streams its hits: a page found malformed
+    then (as a corrupted index gives) rebuilds the index, and the hits come out once each, as
+    they would from the files."""
+    expected = answers(glossary_copy, TEXT, indexed=False)["find"]
+    CliRunner().invoke(main, ["find", str(TEXT), "-g", str(glossary_copy)])      # the automaton is kept
+    from termbase.store import cache
+
+    real = cache._Rows.__getitem__
+    broken = []
+
+    def malformed_once(self, number):
+        if not broken and number > 5:
+            broken.append(number)
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return real(self, number)
+    monkeypatch.setattr(cache._Rows, "__getitem__", malformed_once)
+    result = CliRunner().invoke(main, ["find", str(TEXT), "--json", "-g", str(glossary_copy)])
+    assert broken and result.exit_code == expected[0], result.output
+    assert result.stdout == expected[1]
+    assert "rebuilding the index" in result.stderr

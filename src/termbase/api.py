@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import sqlite3
 import time
@@ -50,12 +51,26 @@ def _recovering(method):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as error:
-            from .store.index import is_broken
-
-            if not (self.indexed and self._index is not None and self._index.location is not None and is_broken(error)):
-                raise
-            self._rebuild(f"unreadable: {error}")
+            self._rebuild_if_broken(error)
             return method(self, *args, **kwargs)
+    return recovered
+
+
+def _recovering_stream(method):
+    """`_recovering` for a method whose iterator reads the index as it is read (the automaton's
+    rows, concepts): if the index turns out broken meanwhile, rebuild it and run the method
+    again, skipping the items already given (the same files give the same items in order)."""
+    @functools.wraps(method)
+    def recovered(self, *args, **kwargs):
+        given = 0
+        try:
+            for item in method(self, *args, **kwargs):
+                yield item
+                given += 1
+            return
+        except sqlite3.DatabaseError as error:
+            self._rebuild_if_broken(error)
+        yield from itertools.islice(method(self, *args, **kwargs), given, None)
     return recovered
 
 
@@ -215,6 +230,14 @@ class Glossary:
         if self.indexed:
             self._up_to_date(raise_load_errors=False)      # the index follows in the same step
 
+    def _rebuild_if_broken(self, error: sqlite3.DatabaseError) -> None:
+        """Rebuild an index found broken in use; raise `error` again if that is not what it says."""
+        from .store.index import is_broken
+
+        if not (self.indexed and self._index is not None and self._index.location is not None and is_broken(error)):
+            raise error
+        self._rebuild(f"unreadable: {error}")
+
     def _rebuild(self, reason: str) -> None:
         from .store.index import Index
 
@@ -263,6 +286,7 @@ class Glossary:
             return row if row is not None and (self.path / glossary.CONCEPT_DIR / f"{concept_id}.yaml").exists() else None
         return self._index.concept(concept_id)
 
+    @_recovering_stream
     def concepts(self):
         """Every concept, in file order (streamed from the index)."""
         if not self.indexed:
@@ -325,12 +349,14 @@ class Glossary:
                 self._matcher = Matcher(termbase)
         return self._matcher
 
+    @_recovering
     def find(self, text: str, lang: str | None = None) -> list[dict]:
         """Every occurrence of a glossary term in `text` (line, column, surface, concept, …)."""
         from . import recognition
 
         return list(recognition.in_text(self.termbase(), self.matcher(), text, [lang] if lang else None))
 
+    @_recovering_stream
     def find_in_file(self, path, languages=None, progress=None):
         """Occurrences in a text, PO, XLIFF or TMX file (an iterator); `progress(done, total)`
         hears how much of it is searched (characters of a text, segments of a bilingual file)."""
@@ -338,6 +364,7 @@ class Glossary:
 
         return recognition.in_file(self.termbase(), self.matcher(), Path(path), languages, progress)
 
+    @_recovering
     def check(self, path, include_all: bool = False, source_lang: str | None = None,
               target_lang: str | None = None, progress=None) -> list:
         """Terminology findings for a bilingual file (PO, XLIFF, TMX, two-column CSV);

@@ -2,14 +2,13 @@
  *
  * The index stats every concept file before it answers (store/index.py). For 100,000 files the
  * Python loop costs more than the system calls themselves; this does the same walk with no
- * Python object per file when only a fingerprint of the listing is asked for, and shares the
+ * Python object per file when only the digests of the listing are asked for, and shares the
  * stat calls of a large folder among a few threads (the kernel's part is most of the cost).
  *
- * scan(folder: bytes, full: bool, only: bytes | None = None) -> (count, fingerprint, buckets, entries)
- *   count        how many `*.yaml` files
- *   fingerprint  hex of an order-independent 128-bit digest of (name, size, mtime_ns, ctime_ns, inode)
- *   buckets      the same digest per bucket of names (BUCKETS of them, 16 bytes each, little-endian;
- *                a name's bucket is its CRC-32, as zlib.crc32, modulo BUCKETS)
+ * scan(folder: bytes, full: bool, only: bytes | None = None) -> (buckets, entries)
+ *   buckets      per bucket of names, an order-independent 128-bit digest of the (name, size,
+ *                mtime_ns, ctime_ns, inode) of its `*.yaml` files (BUCKETS of them, 16 bytes each,
+ *                little-endian; a name's bucket is its CRC-32, as zlib.crc32, modulo BUCKETS)
  *   entries      with full: a list of (name, size, mtime_ns, ctime_ns, inode), else None; with
  *                `only` (BUCKETS bytes), only the files whose bucket's byte in it is not zero
  */
@@ -69,9 +68,7 @@ typedef struct {
     size_t *lengths;
     Stat *stats;
     size_t start, stop;
-    uint64_t low, high;
     uint64_t bucket_low[BUCKETS], bucket_high[BUCKETS];
-    size_t count;
     int error;                /* errno of a failed stat other than ENOENT, else 0 */
     size_t failed;            /* the index of that file */
 } Slice;
@@ -95,13 +92,10 @@ static void *stat_slice(void *arg) {
         uint64_t h = fnv(fields, 4 * sizeof(int64_t), fnv(s->names[i], s->lengths[i] + 1, 0xcbf29ce484222325ULL));
         uint64_t l = mix(h), u = mix(h ^ 0x9e3779b97f4a7c15ULL);
         int b = (int)(crc32_of(s->names[i], s->lengths[i]) % BUCKETS);
-        s->low += l;
-        s->high += u;
         s->bucket_low[b] += l;
         s->bucket_high[b] += u;
         s->stats[i].bucket = b;
         s->stats[i].ok = 1;
-        s->count++;
     }
     return NULL;
 }
@@ -208,9 +202,7 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
         errno = failed;
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
     }
-    uint64_t low = 0, high = 0;
     uint64_t bucket_low[BUCKETS] = {0}, bucket_high[BUCKETS] = {0};
-    Py_ssize_t count = 0;
     for (size_t t = 0; t < threads; t++) {
         if (slices[t].error) {
             errno = slices[t].error;
@@ -221,9 +213,6 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
             PyBuffer_Release(&only);
             return NULL;
         }
-        low += slices[t].low;
-        high += slices[t].high;
-        count += (Py_ssize_t)slices[t].count;
         for (int b = 0; b < BUCKETS; b++) {
             bucket_low[b] += slices[t].bucket_low[b];
             bucket_high[b] += slices[t].bucket_high[b];
@@ -257,14 +246,12 @@ static PyObject *py_scan(PyObject *self, PyObject *args) {
             digests[16 * b + k] = (unsigned char)(bucket_high[b] >> (8 * k));
             digests[16 * b + 8 + k] = (unsigned char)(bucket_low[b] >> (8 * k));
         }
-    char fingerprint[33];
-    snprintf(fingerprint, sizeof fingerprint, "%016llx%016llx", (unsigned long long)high, (unsigned long long)low);
-    return Py_BuildValue("(nsy#N)", count, fingerprint, (const char *)digests, (Py_ssize_t)sizeof digests, entries);
+    return Py_BuildValue("(y#N)", (const char *)digests, (Py_ssize_t)sizeof digests, entries);
 }
 
 static PyMethodDef methods[] = {
     {"scan", py_scan, METH_VARARGS,
-     "scan(folder: bytes, full: bool, only: bytes | None = None) -> (count, fingerprint, buckets, entries or None)"},
+     "scan(folder: bytes, full: bool, only: bytes | None = None) -> (buckets, entries or None)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -189,7 +189,7 @@ def scan(folder: Path, only: set | None = None) -> tuple[str, dict, bytes | None
     if _scan is not None:
         mask = bytes(1 if b in only else 0 for b in range(BUCKETS)) if only is not None else None
         try:
-            _, _, buckets, entries = _scan.scan(os.fsencode(folder), True, mask)
+            buckets, entries = _scan.scan(os.fsencode(folder), True, mask)
         except FileNotFoundError:
             return "", {}, None
         except NotADirectoryError:
@@ -220,7 +220,7 @@ def quick_scan(folder: Path) -> bytes | None:
     if _scan is None:
         return None
     try:
-        return _scan.scan(os.fsencode(folder), False)[2]
+        return _scan.scan(os.fsencode(folder), False)[0]
     except OSError:
         return None
 

@@ -164,3 +164,24 @@ def test_a_query_in_every_term_verifies_a_bounded_number_of_candidates(monkeypat
     assert [h.concept_id for h in hits[:1]] == ["cp"] and len(hits) == 20
     assert all(h.rank == "words" for h in hits)
     assert len(calls) <= 1 + 2 * 20 * search.CANDIDATES, len(calls)
+
+
+PREFIX_QUERIES = [q for q, _, kind in QUERIES if kind in ("prefix", "fuzzy")] + ["in", "po", "ال", "chi prot", "و"]
+
+
+def test_a_prefix_spelled_out_as_its_stems_finds_what_fts5s_prefix_query_finds(shipped, monkeypatch):
+    """A prefix starting few stems is queried as those stems (FTS5 can then skip through each
+    posting list instead of merging them all first); one starting more than EXPANSIONS is left
+    to FTS5's `"prefix"*`. Both must find the same hits, in the same order."""
+    index = shipped.index
+    expression = search.Query("interp").prefix_expression(index)
+    assert "*" not in expression and '"·interpol"' in expression, expression
+
+    def hits():
+        return {q: [(h.concept_id, h.rank, h.matched) for h in shipped.search(q, limit=50)] for q in PREFIX_QUERIES}
+
+    spelled_out = hits()
+    monkeypatch.setattr(search, "EXPANSIONS", 0)
+    assert "*" in search.Query("interp").prefix_expression(index)
+    assert hits() == spelled_out
+    assert spelled_out["interp"][0][0] == "interpol"

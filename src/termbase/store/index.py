@@ -50,6 +50,7 @@ CREATE TABLE files(
   bucket INTEGER        -- bucket_of(name): the part of the listing the file belongs to
 ) WITHOUT ROWID;
 CREATE INDEX files_by_bucket ON files(bucket);
+CREATE INDEX files_not_loading ON files(name) WHERE error IS NOT NULL;
 CREATE TABLE concepts(
   n INTEGER PRIMARY KEY, file TEXT NOT NULL, id TEXT NOT NULL,
   data TEXT NOT NULL, checksum TEXT NOT NULL,   -- the YAML mapping as JSON, and its BLAKE2b
@@ -76,16 +77,18 @@ CREATE TABLE surfaces(
   kind INTEGER,         -- 0 the term itself, 1 its vocalized form, 2 a stored form
   folded TEXT,          -- search.fold(text), for exact matches
   tokens TEXT,          -- search.words(text), space-separated
-  size INTEGER          -- how many words
+  size INTEGER,         -- how many words
+  concept_id TEXT       -- the concept's id: search sorts ties on it without a join
 );
 CREATE INDEX surfaces_by_concept ON surfaces(concept);
 CREATE INDEX surfaces_by_spelling ON surfaces(folded);
 CREATE VIRTUAL TABLE surface_fts USING fts5(keys, content='', tokenize='ascii', detail='none');
-CREATE VIRTUAL TABLE surface_words USING fts5vocab('surface_fts', 'row');
 CREATE TABLE definitions(id INTEGER PRIMARY KEY, concept INTEGER, lang TEXT, text TEXT);
 CREATE INDEX definitions_by_concept ON definitions(concept);
 CREATE VIRTUAL TABLE definition_fts USING fts5(keys, content='', tokenize='ascii');
 CREATE TABLE tallies(kind TEXT, value TEXT, count INTEGER, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+-- the surfaces' full-text words; plain: 1 a word without digits (fuzzy search looks there),
+-- 0 a word with digits, 2 a stem marked with search.STEM (prefix search expands it)
 CREATE TABLE vocabulary(key TEXT PRIMARY KEY, size INTEGER, plain INTEGER) WITHOUT ROWID;
 CREATE INDEX vocabulary_by_size ON vocabulary(plain, size);
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
@@ -309,7 +312,7 @@ def concept_rows(concept: Concept, data: dict) -> tuple:
                 sources.append((json.dumps(["languages", tag, "terms", position, "context_source"]), term.context_source))
             for text, kind in search.surfaces_of(term):
                 tokens = search.words(text)
-                surfaces.append((tag, text, status, kind, search.fold(text), " ".join(tokens), len(tokens)))
+                surfaces.append((tag, text, status, kind, search.fold(text), " ".join(tokens), len(tokens), concept.id))
                 surface_documents.append(search.surface_keys(tokens))
                 vocabulary.update(row for token in tokens for row in search.vocabulary_rows(token))
     definitions = [(tag, section.definition) for tag, section in concept.languages.items() if section.definition]
@@ -323,7 +326,7 @@ def concept_rows(concept: Concept, data: dict) -> tuple:
 
 COLUMNS = {"subjects": "concept, position, subject", "xrefs": "concept, position, target",
            "sources": "concept, keypath, source", "terms": "concept, lang, position, text, type, status, norm",
-           "surfaces": "concept, lang, text, status, kind, folded, tokens, size", "definitions": "concept, lang, text"}
+           "surfaces": "concept, lang, text, status, kind, folded, tokens, size, concept_id", "definitions": "concept, lang, text"}
 
 
 def _analyse_file(job: tuple) -> tuple:
@@ -827,9 +830,9 @@ class Index:
         """(concept, lang, text, words, status, kind) of the surfaces whose keys match an FTS5
         expression, fewest words first (SQLite sorts only the first offset + limit of them)."""
         rows = self.db.execute(
-            "SELECT c.id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
-            "JOIN surfaces s ON s.id = f.rowid JOIN concepts c ON c.n = s.concept WHERE surface_fts MATCH ? "
-            "ORDER BY s.size, coalesce(s.status, 1), s.kind, length(s.text), c.id LIMIT ? OFFSET ?",
+            "SELECT s.concept_id, s.lang, s.text, s.tokens, s.status, s.kind FROM surface_fts f "
+            "JOIN surfaces s ON s.id = f.rowid WHERE surface_fts MATCH ? "
+            "ORDER BY s.size, coalesce(s.status, 1), s.kind, length(s.text), s.concept_id LIMIT ? OFFSET ?",
             (match, limit, offset)).fetchall()
         return [(cid, lang, text, tuple(tokens.split(" ")) if tokens else (), _status(status), kind)
                 for cid, lang, text, tokens, status, kind in rows]
@@ -852,6 +855,12 @@ class Index:
         """(concept, lang, definition) of every definition."""
         return self.db.execute("SELECT c.id, d.lang, d.text FROM definitions d JOIN concepts c ON c.n = d.concept "
                                "ORDER BY d.id")
+
+    def words_starting(self, prefix: str, most: int) -> list[str] | None:
+        """The full-text words that begin with `prefix`, or None when there are more than `most`."""
+        found = [key for (key,) in self.db.execute(
+            "SELECT key FROM vocabulary WHERE key >= ? AND key < ? LIMIT ?", (prefix, prefix + "\U0010ffff", most + 1))]
+        return found if len(found) <= most else None
 
     def words_of_length(self, shortest: int, longest: int) -> list[str]:
         """The keys of term words without digits, of a length in [shortest, longest] (fuzzy search)."""

@@ -295,12 +295,12 @@ def test_no_character_past_the_casefold_scan_has_a_case():
 
 
 def test_worker_processes_write_the_same_site(tmp_path, monkeypatch, glossary_copy):
-    """With a CPU to spare, three processes share the build; the site is byte for byte the same."""
+    """With workers, three processes share the build; the site is byte for byte the same."""
     handle = open_termbase(glossary_copy)
     monkeypatch.delenv("TERMBASE_NO_WORKERS", raising=False)
-    monkeypatch.setattr(writer, "_spare_cpu", lambda: True)
+    monkeypatch.setattr(writer, "_worth_workers", lambda count: True)
     writer.build(handle, tmp_path / "shared", ROOT / "exports")
-    monkeypatch.setattr(writer, "_spare_cpu", lambda: False)
+    monkeypatch.setattr(writer, "_worth_workers", lambda count: False)
     writer.build(handle, tmp_path / "alone", ROOT / "exports")
     shared = {p.relative_to(tmp_path / "shared"): p.read_bytes() for p in (tmp_path / "shared").rglob("*") if p.is_file()}
     alone = {p.relative_to(tmp_path / "alone"): p.read_bytes() for p in (tmp_path / "alone").rglob("*") if p.is_file()}

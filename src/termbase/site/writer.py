@@ -22,6 +22,7 @@ from . import collation, searchdata
 
 MARKER = ".termbase-site"
 PAGE_SIZE = 500                 # entries on one browse page
+PARALLEL_CONCEPTS = 2000        # from this many concepts, worker processes share the build
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"}
 
 # The README's table of exports (tests/test_site.py holds the two together).
@@ -273,6 +274,14 @@ class Files:
         finally:
             os.close(fd)
 
+    def write_chunks(self, relative: str, chunks) -> None:
+        """Write a file from an iterable of bytes."""
+        path = self.stage / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+
     def copy(self, source: Path, relative: str) -> None:
         target = self.stage / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -369,29 +378,45 @@ def concept_pages(handle, ctx: Context, files: Files, part: int = 0, parts: int 
 
 
 def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
-    from importlib import resources
-
     env = environment()
     ctx = context(handle)
-    header, rows, subject_pages = ctx.header, ctx.rows, ctx.subject_pages
+    rows = ctx.rows
     common = {"title": ctx.title, "description": ctx.description, "count": ctx.count}
 
     # the concept pages (their print articles set aside) and the search files: with an index on
-    # disk and a CPU to spare, two more processes share the work (spawned: nothing inherited)
-    if handle.indexed and _spare_cpu() and not os.environ.get("TERMBASE_NO_WORKERS"):
+    # disk, many concepts and two CPUs, two more processes share the work (spawned: nothing inherited)
+    if handle.indexed and _worth_workers(ctx.count) and not os.environ.get("TERMBASE_NO_WORKERS"):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        try:
             search_job = pool.submit(_write_search_files, str(handle.path), str(writer.stage), rows)
             pages_job = pool.submit(_write_concept_pages, str(handle.path), str(writer.stage), ctx, 1, 2)
             printed = concept_pages(handle, ctx, writer, 0, 2, progress)
+            _other_pages(env, writer, ctx, common, exports)      # while the workers finish
+            order = _print_order(rows)
             printed.update(pages_job.result())
             search_counts = search_job.result()
+        finally:
+            pool.shutdown(wait=False)         # a worker's exit (freeing the search index) need not hold us up
     else:
         printed = concept_pages(handle, ctx, writer, progress=progress)
         search_counts = searchdata.write(handle, rows, writer.write)
+        _other_pages(env, writer, ctx, common, exports)
+        order = _print_order(rows)
 
+    # print.html: every concept, A–Z by English term
+    _write_print(env, writer, common, order, printed)
+
+    return {"concepts": ctx.count, **search_counts}
+
+
+def _other_pages(env, writer: Writer, ctx: Context, common: dict, exports: Path | None) -> None:
+    """Browse lists, subject fields, the front, about and downloads pages, the static files."""
+    from importlib import resources
+
+    header, rows, subject_pages = ctx.header, ctx.rows, ctx.subject_pages
     # browse: A–Z in English and in Arabic, subject fields
     en_letters = _browse(env, writer, common, rows, "en", ctx)
     ar_letters = _browse(env, writer, common, rows, "ar", ctx)
@@ -408,19 +433,6 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     writer.write("index.html", env.get_template("index.html").render(
         common, root="", page="index", en_letters=[(l, h, n) for l, h, n in en_letters],
         ar_letters=ar_letters, subjects=subjects))
-
-    # print.html: every concept, A–Z by English term
-    parts = {}
-    for part in sorted({where[0] for where in printed.values()}):
-        with open(writer.stage / f".print-{part}", "rb") as handle_:
-            parts[part] = handle_.read()
-        os.unlink(writer.stage / f".print-{part}")
-    groups: dict = {}
-    for row in sorted(rows, key=lambda row: collation.english_key(row["en"] or row["id"])):
-        part, offset, size = printed.pop(row["id"])
-        letter = collation.english_letter(row["en"] or row["id"])
-        groups.setdefault(letter, []).append(Markup(parts[part][offset:offset + size].decode("utf-8")))
-    writer.write("print.html", _render_print(env, common, groups))
 
     # about, downloads
     sources = [SimpleNamespace(id=s.id, title=s.title, date=s.date, publisher=s.publisher, url=s.url,
@@ -442,23 +454,26 @@ def _build(handle, writer: Writer, exports: Path | None, progress) -> dict:
     writer.write("downloads.html", env.get_template("downloads.html").render(
         common, root="", page="downloads", rows=download_rows))
 
-    # static files and the search index
+    # static files
     static = resources.files("termbase.site") / "static"
     for entry in static.iterdir():
         if entry.is_file():
             writer.write(f"static/{entry.name}", entry.read_text(encoding="utf-8"))   # CSS, JS, SVG: text
-    return {"concepts": ctx.count, **search_counts}
 
 
-def _spare_cpu() -> bool:
-    """Whether a CPU stands idle (more CPUs than the load average and this process need): on a
-    busy machine, worker processes only add their start-up to the same CPU time."""
+def _print_order(rows: list) -> list:
+    """(concept id, letter) in the print booklet's order: A–Z by English term."""
+    order = sorted(rows, key=lambda row: collation.english_key(row["en"] or row["id"]))
+    return [(row["id"], collation.english_letter(row["en"] or row["id"])) for row in order]
+
+
+def _worth_workers(count: int) -> bool:
+    """Whether two more processes should share the build: from PARALLEL_CONCEPTS concepts on a
+    machine with two CPUs or more (as the index's build decides). The load average is no guide:
+    it lags by a minute and counts the command that just ran; on a busy machine the three
+    processes still add only their start-up (0.3 s each) to the same CPU time."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return cpus - load >= 1.5
+    return cpus >= 2 and count >= PARALLEL_CONCEPTS
 
 
 def _write_concept_pages(source: str, stage: str, ctx: Context, part: int, parts: int) -> dict:
@@ -475,11 +490,33 @@ def _write_search_files(source: str, stage: str, rows: list) -> dict:
         return searchdata.write(handle, rows, Files(Path(stage)).write)
 
 
-def _render_print(env, common: dict, groups: dict) -> str:
-    ordered = sorted(groups.items(), key=lambda item: (item[0] == "#", item[0]))
-    views = [SimpleNamespace(letter=letter, anchor="num" if letter == "#" else letter.lower(), concepts=articles)
-             for letter, articles in ordered]
-    return env.get_template("print.html").render(common, root="", page="print", groups=views)
+def _write_print(env, writer: Writer, common: dict, order: list, printed: dict) -> None:
+    """print.html: the page rendered once with a placeholder per letter, each filled with the
+    letter's articles copied as bytes from the files the page writers set them aside in (at
+    100,000 concepts the booklet is 450 MB: never decoded, never held whole)."""
+    groups: dict = {}
+    for concept_id, letter in order:
+        groups.setdefault(letter, []).append(printed[concept_id])
+    ordered = sorted(groups, key=lambda letter: (letter == "#", letter))
+    views = [SimpleNamespace(letter=letter, anchor="num" if letter == "#" else letter.lower(),
+                             concepts=[Markup(f"\x00{n}\x00")]) for n, letter in enumerate(ordered)]
+    page = env.get_template("print.html").render(common, root="", page="print", groups=views)
+    pieces = re.split("\x00([0-9]+)\x00", page)
+    sources = {part: open(writer.stage / f".print-{part}", "rb") for part in {where[0] for where in printed.values()}}
+    try:
+        def chunks():
+            for n, piece in enumerate(pieces):
+                if n % 2 == 0:
+                    yield piece.encode("utf-8")
+                    continue
+                for part, offset, size in groups[ordered[int(piece)]]:
+                    yield os.pread(sources[part].fileno(), size, offset)
+
+        writer.write_chunks("print.html", chunks())
+    finally:
+        for source in sources.values():
+            source.close()
+            os.unlink(source.name)
 
 
 def _browse(env, writer: Writer, common: dict, rows: list, lang: str, ctx: Context) -> list:

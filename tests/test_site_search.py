@@ -180,3 +180,56 @@ TermbaseSearch.settings.fewDefinitions = arguments[1];
     print(f"{len(asked)} queries: top result equal for {tops}, whole list equal for {fulls}", file=sys.stderr)
     assert tops == len(asked), mismatched
     assert fulls == len(asked), mismatched
+
+
+def dense_termbase(count: int):
+    """`count` concepts whose English terms all hold `child protection`, all five words long, and
+    one concept whose term is only three words long."""
+    from termbase.model import AdministrativeStatus, Concept, LangSection, Term, Termbase, TermType
+
+    termbase = Termbase(title="dense", languages=["en", "ar"])
+    for n in range(count):
+        termbase.add(Concept(f"unit-{n}", languages={"en": LangSection("en", terms=[
+            Term(f"International Child Protection Unit {n}", TermType.FULL_FORM, AdministrativeStatus.PREFERRED),
+            Term(f"Child Protection Unit Number {n}", TermType.VARIANT, AdministrativeStatus.ADMITTED)])}))
+    termbase.add(Concept("cp", languages={"en": LangSection("en", terms=[
+        Term("child protection service", TermType.FULL_FORM, AdministrativeStatus.PREFERRED)])}))
+    return termbase
+
+
+def test_a_query_in_every_term_fetches_a_few_files_and_ranks_as_termbase_search(tmp_path):
+    """`child protection` is in every term of 3,000 concepts. As `termbase search`, the page
+    verifies the candidates fewest words first in tie order, and once it has `limit` concepts at
+    most limit × CANDIDATES more: it reads the first page of the rarest word's postings and the
+    surface files of those candidates (side by side in the numbering), not every surface."""
+    handle = open_termbase(dense_termbase(3000))
+    out = tmp_path / "site"
+    site.build(handle, out)
+    queries = ["child protection", "child protection unit", "protect child", "chld protecton 17", "unit 2999"]
+    driver = chromium(tmp_path / "profile")
+    driver.set_script_timeout(120)
+    try:
+        with http_server(out) as url:
+            fetched, results = [], []
+            for query in queries:
+                driver.get(url + "index.html")
+                got = driver.execute_async_script("""
+const done = arguments[arguments.length - 1];
+TermbaseSearch.ready().then(async () => {
+  const before = performance.getEntriesByType("resource").length;
+  const hits = await TermbaseSearch.search(arguments[0], 20);
+  const files = performance.getEntriesByType("resource").slice(before).map(e => e.name.split("/search/")[1]);
+  done([hits.map(h => [h.concept, h.rank, h.score]), files]);
+}, e => done(String(e)));""", query)
+                assert isinstance(got, list), got
+                results.append(got[0])
+                fetched.append(got[1])
+    finally:
+        driver.quit()
+    order = sorted(row["id"] for row in handle.summaries())
+    for query, mine, files in zip(queries, results, fetched):
+        expected = [(h.concept_id, h.rank, h.score) for h in handle.search(query, 20)]
+        assert [(order[c], rank, score) for c, rank, score in mine] == expected, query
+        assert len(expected) == 20 or query == "unit 2999", (query, expected)
+        dense = query in ("child protection", "child protection unit", "protect child")
+        assert len(files) <= (8 if dense else 16), (query, files)      # before: 51-53 for the dense ones

@@ -40,7 +40,10 @@ STOP_WORDS = frozenset(arabic.normalize_word(w) for w in
 STATUS_RANK = {"preferredTerm-admn-sts": 0, None: 1, "admittedTerm-admn-sts": 1,
                "deprecatedTerm-admn-sts": 2, "supersededTerm-admn-sts": 2}
 MIN_PREFIX = 2           # a query word shorter than this never matches as a prefix
-CANDIDATES = 40          # surfaces verified per wanted concept before looking further
+CANDIDATES = 2           # once `limit` concepts are found, limit × this many more equally long terms
+                         # are verified, no more (the web page does the same: each one it verifies
+                         # may cost it a file to fetch)
+ROWS_PER_QUERY = 1600    # candidate rows SQLite sorts and hands over at once
 EXPANSIONS = 64          # a prefix starting more stems than this is left to FTS5's own prefix query
 STEM = "\u00b7"          # marks a word's stem among its keys in the full-text index (a token character)
 ABBREVIATION = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z]\.){2,}")
@@ -314,7 +317,7 @@ def _term_stage(matching, query: Query, stage: str, match: str, limit: int, offe
     are more (a query whose words are in every term must not verify every term)."""
     found: set = set()
     want = limit * CANDIDATES
-    page = 2 * want          # one page covers the first `limit` and `want` more: SQLite sorts once
+    page = max(ROWS_PER_QUERY, limit + want)      # mostly one query: SQLite sorts the matches once
     offset, last_size, since = 0, None, 0
     while True:
         rows = matching(match, page, offset)

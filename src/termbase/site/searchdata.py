@@ -5,16 +5,20 @@
 so that a search fetches only the few it needs. Every file is a script that hands its data to
 `TermbaseSearch.put(name, data)`, so it loads from file:// as well as over HTTP.
 
-  search/index.js      the manifest: counts, bucket prefixes, chunk bounds, the case-folding
-                       table, definition statistics
+  search/index.js      the manifest: counts, bucket prefixes, the case-folding table,
+                       definition statistics
   search/f/N.js        concepts 64·N … 64·N+63 (in concept-id order): their page, English and
-                       Arabic terms, and their surfaces (`[concept, tie, word…]`, surface ids
-                       running on from `lo`); a surface's *tie* is its place in the order
-                       status, kind, length, concept id that breaks ties between hits
-  search/k/N.js        match key -> its postings (surface id gap, surface word count …), the
-                       keys cut by prefix so that a prefix search reads a few files; long
-                       posting lists in search/r/N.js
-  search/x/N.js        exact spellings (search.fold) -> [concept, tie, …], by CRC-32 of the spelling
+                       Arabic terms
+  search/s/N.js        surfaces 256·N … 256·N+255: [concept, word…]. Surfaces are numbered in the
+                       order that breaks ties between hits (status, kind, length, concept id), so
+                       the surfaces a search verifies first lie side by side
+  search/k/N.js        match key -> its postings, fewest words first, then by surface: pairs
+                       (size step, surface) where a step of 0 keeps the size and gives the gap
+                       from the surface before, and a step > 0 raises the size and gives the
+                       surface itself; the keys cut by prefix so that a prefix search reads a few
+                       files. A long list is cut into pages, search/r/N.js, each coded afresh,
+                       so that a search reads only the pages it gets to
+  search/x/N.js        exact spellings (search.fold) -> [concept, surface, …], by CRC-32 of the spelling
   search/d/N.js        definition key -> postings (concept gap, language, frequency, length in
                        keys, length in characters), by CRC-32 of the key; long ones in search/dr/
   search/df/N.js       the definitions of concepts 64·N … 64·N+63: [concept, language, length in
@@ -32,8 +36,10 @@ from functools import lru_cache
 from .. import search
 from ..matcher import token_key
 
-CHUNK = 64               # concepts per forward file
-INLINE = 256             # postings kept inside a key bucket; longer lists get a file of their own
+CHUNK = 64               # concepts per summary file
+SURFACES = 256           # surfaces per surface file
+INLINE = 256             # postings kept inside a key bucket; longer lists are cut into pages
+PAGE = 2048              # postings per page of a long list
 BUCKET_BYTES = 16_000    # a key bucket is split by the next letter past this size
 EXACT_PER_FILE = 400     # surfaces per exact-spelling bucket
 DEFINITIONS_PER_FILE = 200
@@ -79,6 +85,16 @@ def front_coded(keys: list) -> str:
     return "".join(out)
 
 
+def size_coded(postings: list) -> list:
+    """(word count, surface) pairs, sorted, as a flat list: per posting the step up in word count
+    and, when that is 0, the gap from the surface before, else the surface itself."""
+    flat, size, sid = [], 0, 0
+    for count, surface in postings:
+        flat += (count - size, surface - sid if count == size else surface)
+        size, sid = count, surface
+    return flat
+
+
 def _partition(keys: dict, sizes: dict) -> dict:
     """Bucket prefix -> keys: keys grouped by first letter, a group split by the next letter while
     it is too big; a key lands in the deepest bucket whose prefix it starts with."""
@@ -117,32 +133,19 @@ def write(handle, rows: list, emit) -> dict:
     number = {cid: n for n, cid in enumerate(order)}
     summary = {row["id"]: row for row in rows}
 
-    # surfaces in concept order: the surface id is the position
+    # surfaces in the order that breaks ties between hits: the surface id is the position
     surfaces = [row for row in index.all_surfaces() if row[0] in number]
-    surfaces.sort(key=lambda row: number[row[0]])
-    ties = sorted(range(len(surfaces)), key=lambda i: (
-        search.STATUS_RANK.get(surfaces[i][3], 1), surfaces[i][4], len(surfaces[i][2]), surfaces[i][0]))
-    tie_of = [0] * len(surfaces)
-    for rank, i in enumerate(ties):
-        tie_of[i] = rank
+    surfaces.sort(key=lambda row: (search.STATUS_RANK.get(row[3], 1), row[4], len(row[2]), row[0]))
 
-    # forward files: summaries and surfaces of CHUNK concepts
-    bounds, sid = [], 0
     for chunk in range(0, len(order), CHUNK):
-        ids = order[chunk:chunk + CHUNK]
-        lo = sid
-        records = []
-        while sid < len(surfaces) and number[surfaces[sid][0]] < chunk + CHUNK:
-            cid, _, _, _, _, _, tokens = surfaces[sid]
-            records.append([number[cid] - chunk, tie_of[sid], *tokens])
-            sid += 1
-        bounds.append(lo)
         emit(f"search/f/{chunk // CHUNK}.js", script(f"f/{chunk // CHUNK}", {
-            "lo": lo, "c": [[page_name(cid), summary[cid]["en"], summary[cid]["ar"]] for cid in ids], "s": records}))
+            "c": [[page_name(cid), summary[cid]["en"], summary[cid]["ar"]] for cid in order[chunk:chunk + CHUNK]]}))
+    for start in range(0, len(surfaces), SURFACES):
+        emit(f"search/s/{start // SURFACES}.js", script(f"s/{start // SURFACES}", [
+            [number[row[0]], *row[6]] for row in surfaces[start:start + SURFACES]]))
 
-    # match keys -> postings [surface id gap, word count, …]
-    postings: dict = {}
-    last: dict = {}
+    # match keys -> postings, by (word count, surface)
+    postings: dict = defaultdict(list)
     keys_of_word: dict = {}
     for sid, row in enumerate(surfaces):
         tokens = row[6]
@@ -152,27 +155,29 @@ def write(handle, rows: list, emit) -> dict:
             if found is None:
                 found = keys_of_word[token] = search.surface_keys((token,)).split()
             keys.update(found)
-        size = len(tokens)
         for key in keys:
-            flat = postings.get(key)
-            if flat is None:
-                postings[key] = [sid, size]
-            else:
-                flat += (sid - last[key], size)
-            last[key] = sid
-    sizes = {key: len(key) + 8 + (3 * len(p) if len(p) <= 2 * INLINE else 12) for key, p in postings.items()}
+            postings[key].append((len(tokens), sid))
+    for held in postings.values():
+        held.sort()
+    sizes = {key: len(key) + 8 + (4 * len(p) if len(p) <= INLINE else 24 + 8 * -(-len(p) // PAGE))
+             for key, p in postings.items()}
     buckets = _partition(postings, sizes)
     prefixes, external = [], 0
     for n, (prefix, members) in enumerate(sorted(buckets.items())):
         data = {}
         for key in sorted(members):
-            flat = postings[key]
-            if len(flat) <= 2 * INLINE:
-                data[key] = flat
-            else:
-                emit(f"search/r/{external}.js", script(f"r/{external}", flat))
-                data[key] = {"n": len(flat) // 2, "f": external}
+            held = postings[key]
+            if len(held) <= INLINE:
+                data[key] = size_coded(held)
+                continue
+            pages, first_sizes = [], []
+            for start in range(0, len(held), PAGE):
+                page = held[start:start + PAGE]
+                emit(f"search/r/{external}.js", script(f"r/{external}", size_coded(page)))
+                pages.append(external)
+                first_sizes.append(page[0][0])
                 external += 1
+            data[key] = {"n": len(held), "f": pages, "s": first_sizes}
         emit(f"search/k/{n}.js", script(f"k/{n}", data))
         prefixes.append(prefix)
 
@@ -180,7 +185,7 @@ def write(handle, rows: list, emit) -> dict:
     exact_files = max(1, -(-len(surfaces) // EXACT_PER_FILE))
     exact: list = [defaultdict(list) for _ in range(exact_files)]
     for sid, row in enumerate(surfaces):
-        exact[crc(row[5]) % exact_files][row[5]] += [number[row[0]], tie_of[sid]]
+        exact[crc(row[5]) % exact_files][row[5]] += [number[row[0]], sid]
     for n, data in enumerate(exact):
         emit(f"search/x/{n}.js", script(f"x/{n}", data))
 
@@ -238,7 +243,8 @@ def write(handle, rows: list, emit) -> dict:
         emit(f"search/df/{n}.js", script(f"df/{n}", records))
 
     emit("search/index.js", script("index", {
-        "version": 1, "concepts": len(order), "surfaces": len(surfaces), "chunk": CHUNK, "bounds": bounds,
+        "version": 2, "concepts": len(order), "surfaces": len(surfaces), "chunk": CHUNK, "surfaceChunk": SURFACES,
+        "candidates": search.CANDIDATES,
         "prefixes": prefixes, "exactFiles": exact_files, "lengths": sorted(by_length),
         "definitionFiles": definition_files, "definitions": count,
         "averageLength": total_tokens / count if count else 0.0, "languages": languages,

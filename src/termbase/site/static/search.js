@@ -367,15 +367,46 @@
     return Object.prototype.hasOwnProperty.call(bucket, key) ? bucket[key] : null;
   }
   function entrySize(entry) { return Array.isArray(entry) ? entry.length / 2 : entry.n; }
-  async function entryPairs(entry) { return Array.isArray(entry) ? entry : load("r/" + entry.f); }
 
-  async function forward(sid) {               // [record, concept number] of a surface
-    const bounds = manifest.bounds;
-    let lo = 0, hi = bounds.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (bounds[mid] <= sid) lo = mid; else hi = mid - 1; }
-    const file = await load("f/" + lo);
-    const record = file.s[sid - file.lo];
-    return [record, lo * manifest.chunk + record[0]];
+  function postingStream(entry) {             // a key's postings as [word count, surface], in order, a page at a time
+    const pages = Array.isArray(entry) ? null : entry.f;
+    let flat = pages ? null : entry, page = 0, i = 0, size = 0, sid = 0;
+    return async function next() {
+      while (flat === null || i >= flat.length) {
+        if (pages === null || page >= pages.length) return null;
+        flat = await load("r/" + pages[page++]);
+        i = 0; size = 0; sid = 0;             // each page is coded afresh
+      }
+      const step = flat[i], value = flat[i + 1];
+      i += 2;
+      if (step === 0) sid += value; else { size += step; sid = value; }
+      return [size, sid];
+    };
+  }
+  function merged(streams) {                  // several streams as one, in order, each posting once
+    const heads = new Array(streams.length).fill(undefined);
+    let last = null;
+    return async function next() {
+      for (;;) {
+        await Promise.all(streams.map(async (stream, j) => { if (heads[j] === undefined) heads[j] = await stream(); }));
+        let pick = -1;
+        heads.forEach((head, j) => {
+          if (head && (pick < 0 || head[0] < heads[pick][0] || (head[0] === heads[pick][0] && head[1] < heads[pick][1]))) pick = j;
+        });
+        if (pick < 0) return null;
+        const head = heads[pick];
+        heads[pick] = undefined;
+        if (last && head[0] === last[0] && head[1] === last[1]) continue;
+        last = head;
+        return head;
+      }
+    };
+  }
+
+  async function forward(sid) {               // [words, concept number] of a surface
+    const file = await load("s/" + Math.floor(sid / manifest.surfaceChunk));
+    const record = file[sid % manifest.surfaceChunk];
+    return [record.slice(1), record[0]];
   }
   async function summary(cidx) {
     const file = await load("f/" + Math.floor(cidx / manifest.chunk));
@@ -385,6 +416,7 @@
   // --- 5. Search (search.search) -------------------------------------------------------------
 
   const CANDIDATE_LIMIT = 20;
+  const BATCH = 32;                           // candidates whose surface files are fetched together
 
   async function search(text, limit) {
     limit = limit || CANDIDATE_LIMIT;
@@ -451,39 +483,39 @@
   }
 
   async function termStage(query, stage, limit, offer) {
+    // search._term_stage: candidates fewest words first, then in tie order (the surface
+    // numbering); once `limit` concepts are found, at most limit × CANDIDATES more of that length
     const conds = await conditions(query, stage);
     if (!conds) return;
     const lists = await Promise.all(conds.map(postingsOf));
     let driver = 0;
     const totals = lists.map((entries) => entries.reduce((sum, e) => sum + entrySize(e), 0));
     totals.forEach((total, i) => { if (total < totals[driver]) driver = i; });
-    const size = new Map();
-    for (const entry of lists[driver]) {
-      const flat = await entryPairs(entry);
-      let sid = 0;
-      for (let i = 0; i < flat.length; i += 2) { sid += flat[i]; size.set(sid, flat[i + 1]); }
-    }
-    const candidates = [...size.keys()].sort((a, b) => size.get(a) - size.get(b) || a - b);
-    const found = new Set();
-    for (let start = 0; start < candidates.length;) {
-      let end = start;
-      while (end < candidates.length && size.get(candidates[end]) === size.get(candidates[start])) end++;
-      const group = candidates.slice(start, end);
-      const records = await Promise.all(group.map(forward));
-      group.forEach((sid, i) => {
-        const [record, cidx] = records[i];
-        const tokens = record.slice(2);
+    const next = merged(lists[driver].map(postingStream));
+    const want = limit * manifest.candidates, found = new Set();
+    let lastSize = null, since = 0, done = false;
+    while (!done) {
+      const batch = [];                       // verified in order; fetched together
+      for (let candidate; batch.length < BATCH && (candidate = await next());) batch.push(candidate);
+      if (!batch.length) return;
+      const records = await Promise.all(batch.map(([, sid]) => forward(sid)));
+      for (let b = 0; b < batch.length; b++) {
+        const [size, sid] = batch[b];
+        const [tokens, cidx] = records[b];
         const keys = new Set();
         for (const t of tokens) for (const k of wordDocKeys(t)) keys.add(k);
-        if (!conds.every((c, j) => j === driver || holds(c, keys))) return;
+        if (!conds.every((c, j) => j === driver || holds(c, keys))) continue;
+        if (found.size >= limit) {
+          since++;
+          if (size !== lastSize || since > want) { done = true; break; }
+        }
+        lastSize = size;
         const verdict = classify(query, tokens, stage);
-        if (!verdict) return;
+        if (!verdict) continue;
         const score = pyRound(verdict[1], 1);
         found.add(cidx);
-        offer(cidx, [CLASSES.indexOf(verdict[0]), -score, record[1]], { concept: cidx, rank: verdict[0], score });
-      });
-      start = end;
-      if (found.size >= limit) break;
+        offer(cidx, [CLASSES.indexOf(verdict[0]), -score, sid], { concept: cidx, rank: verdict[0], score });
+      }
     }
   }
 

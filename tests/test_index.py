@@ -354,6 +354,37 @@ def test_the_kept_automaton_finds_what_a_new_one_finds(glossary_copy, index_dir)
                      for h in Matcher(api.open(glossary_copy).termbase()).find_text(text)]
 
 
+def test_after_an_edit_the_automaton_works_out_only_the_edited_concepts_forms(glossary_copy, index_dir, monkeypatch):
+    """Each concept's recognition forms are kept in the index: after an edit, the new automaton
+    reads and works out only the edited concept (and a new one), and it finds what an automaton
+    built from scratch finds, the edit included."""
+    from termbase import matcher as matcher_module
+    from termbase.matcher import Matcher
+
+    text = "\n".join(p.read_text("utf-8") for p in sorted(TEXT.parent.glob("*.txt")))
+
+    def hits(m):
+        return [(h.line, h.start, h.end, [(e.concept_id, e.lang, e.form) for e in h.entries]) for h in m.find_text(text)]
+
+    with api.open(glossary_copy) as first:
+        first.matcher()
+    arrest = glossary_copy / "concepts" / "arrest.yaml"
+    arrest.write_text(arrest.read_text("utf-8").replace("text: arrest\n", "text: apprehension\n", 1), "utf-8")
+    shutil.copy(glossary_copy / "concepts" / "abuse-report.yaml", glossary_copy / "concepts" / "abuse-report-2.yaml")
+    copy = glossary_copy / "concepts" / "abuse-report-2.yaml"
+    copy.write_text(copy.read_text("utf-8").replace("id: abuse-report\n", "id: abuse-report-2\n", 1), "utf-8")
+    worked_out = []
+    real = matcher_module.concept_forms
+    monkeypatch.setattr(matcher_module, "concept_forms", lambda concept, *a: worked_out.append(concept.id) or real(concept, *a))
+    with api.open(glossary_copy) as second:
+        found = hits(second.matcher())
+        assert [h["concept"] for h in second.find("after the apprehension of the suspect")] == ["arrest"]
+    assert sorted(worked_out) == ["abuse-report-2", "arrest"]
+    monkeypatch.setattr(matcher_module, "concept_forms", real)
+    fresh = hits(Matcher(api.open(glossary_copy).termbase(in_memory=True)))
+    assert found == fresh and len(found) > 300
+
+
 def test_the_c_walk_is_built_where_ci_requires_it():
     """CI sets TERMBASE_REQUIRE_C: a failed build of store/_scan.c must fail, not fall back silently."""
     if os.environ.get("TERMBASE_REQUIRE_C"):

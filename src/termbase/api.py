@@ -343,8 +343,7 @@ class Glossary:
 
             termbase = self.termbase()
             if self.indexed:
-                self._matcher = cache.load_matcher(self.index, termbase) or cache.save_matcher(
-                    self.index, Matcher(termbase))
+                self._matcher = cache.load_matcher(self.index, termbase) or cache.build_matcher(self.index, termbase)
             else:
                 self._matcher = Matcher(termbase)
         return self._matcher

@@ -315,25 +315,42 @@ def _distinct(entries) -> tuple:
     return tuple({(e.concept_id, e.lang): e for e in entries}.values())
 
 
-class Matcher:
-    """All term forms of a termbase in one automaton; `find_line`/`find_text` report occurrences."""
+def concept_forms(concept, statuses=None, languages=None) -> list:
+    """[lang, term index, form, tokens, automaton keys] of each form of a concept's terms that
+    recognition looks for (`statuses`, `languages`: only those): what the automaton is built from,
+    and what the index keeps per concept so that an edit recomputes only its own concept's."""
+    wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
+    found = []
+    for tag, section in concept.languages.items():
+        if wanted and primary_language(tag) not in wanted:
+            continue
+        for index, term in enumerate(section.terms):
+            if statuses is not None and term.status not in statuses:
+                continue
+            for form in dict.fromkeys([term.text, *term.forms]):
+                tokens = form_tokens(form)
+                if any(t != BOUNDARY for t in tokens):
+                    found.append([tag, index, form, list(tokens), form_keys(tokens)])
+    return found
 
-    def __init__(self, termbase: Termbase, statuses=None, languages=None):
+
+class Matcher:
+    """All term forms of a termbase in one automaton; `find_line`/`find_text` report occurrences.
+
+    `forms`, if given, are (concept id, `concept_forms` of it) of every concept, in the
+    termbase's order, worked out beforehand."""
+
+    def __init__(self, termbase: Termbase, statuses=None, languages=None, forms=None):
         self.termbase = termbase
         self.entries: list[Entry] = []
         self.groups: list[tuple] = []   # group id -> (key length, entry ids)
         self._cache = _ChunkKeys(token_path_key)
-        wanted = frozenset(primary_language(tag) for tag in languages) if languages else None
         group_of: dict[str, int] = {}
-        for concept in termbase:
-            for tag, section in concept.languages.items():
-                if wanted and primary_language(tag) not in wanted:
-                    continue
-                for index, term in enumerate(section.terms):
-                    if statuses is not None and term.status not in statuses:
-                        continue
-                    for form in dict.fromkeys([term.text, *term.forms]):
-                        self._add(Entry(concept.id, tag, index, form, form_tokens(form)), group_of)
+        if forms is None:
+            forms = ((concept.id, concept_forms(concept, statuses, languages)) for concept in termbase)
+        for concept_id, entries in forms:
+            for tag, index, form, tokens, keys in entries:
+                self._add(Entry(concept_id, tag, index, form, tuple(tokens)), keys, group_of)
         self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         for key, gid in group_of.items():
             self.automaton.add_word(key, gid)
@@ -364,13 +381,10 @@ class Matcher:
         self._fast_keys = _ChunkKeys(fast_path_key)
         self._verified, self._fast_verified, self._scan_caches = {}, {}, {}
 
-    def _add(self, entry: Entry, group_of: dict) -> None:
-        tokens = [t for t in entry.tokens if t != BOUNDARY]
-        if not tokens:
-            return
+    def _add(self, entry: Entry, keys: list, group_of: dict) -> None:
         entry_id = len(self.entries)
         self.entries.append(entry)
-        for key in form_keys(entry.tokens):
+        for key in keys:
             gid = group_of.get(key)
             if gid is None:
                 gid = group_of[key] = len(self.groups)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import pickle
 import sqlite3
@@ -100,11 +101,33 @@ def load_matcher(index, termbase):
     return matcher
 
 
-def save_matcher(index, matcher):
-    """Store `matcher` for the index's current state (best effort); returns it."""
+def build_matcher(index, termbase):
+    """The automaton of every concept, from the forms the index keeps per concept: only the
+    concepts without them (all, the first time; the edited ones after an edit) are read and
+    worked out, and their forms kept. Stored for the generation it was built from."""
+    from ..matcher import Matcher, concept_forms
+
+    missing = []
+    for n, concept in index.concepts_without_forms():
+        missing.append((n, json.dumps(concept_forms(concept), ensure_ascii=False)))
+        if len(missing) >= 5000:
+            index.keep_forms(missing)
+            missing = []
+    index.keep_forms(missing)
+    generation, rows = index.forms()
+    if any(forms is None for _, forms in rows):       # not kept (a busy or read-only index), or changed meanwhile
+        return Matcher(termbase)
+    matcher = Matcher(termbase, forms=((concept_id, json.loads(forms)) for concept_id, forms in rows))
+    return save_matcher(index, matcher, generation)
+
+
+def save_matcher(index, matcher, generation: int | None = None):
+    """Store `matcher` for the index's state `generation` (its current one by default; best
+    effort); returns it."""
     key = signing_key()
     if key is None or index.location is None:
         return matcher
+    generation = index.generation if generation is None else generation
     state = matcher.__getstate__()
     groups, entries = state.pop("groups"), state.pop("entries")
     state.update(key_lengths=state.pop("_key_lengths").tobytes(), key_seps=state.pop("_key_seps").tobytes(),
@@ -120,7 +143,7 @@ def save_matcher(index, matcher):
                            ((gid, g[0], " ".join(map(str, g[1])), g[2], g[3]) for gid, g in enumerate(groups)))
             db.executemany("INSERT INTO matcher_entries VALUES (?, ?, ?, ?, ?)",
                            ((eid, e.concept_id, e.lang, e.term_index, e.form) for eid, e in enumerate(entries)))
-            db.execute("INSERT INTO matcher VALUES (?, ?, ?)", (index.generation, data, _sign(key, index.generation, data)))
+            db.execute("INSERT INTO matcher VALUES (?, ?, ?)", (generation, data, _sign(key, generation, data)))
     except sqlite3.OperationalError:
         pass     # busy or read-only: the next run builds it again
     return matcher

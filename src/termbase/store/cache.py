@@ -121,13 +121,11 @@ def build_matcher(index, termbase):
     return save_matcher(index, matcher, generation)
 
 
-def save_matcher(index, matcher, generation: int | None = None):
-    """Store `matcher` for the index's state `generation` (its current one by default; best
-    effort); returns it."""
+def save_matcher(index, matcher, generation: int):
+    """Store `matcher` for the index's state `generation` (best effort); returns it."""
     key = signing_key()
     if key is None or index.location is None:
         return matcher
-    generation = index.generation if generation is None else generation
     state = matcher.__getstate__()
     groups, entries = state.pop("groups"), state.pop("entries")
     state.update(key_lengths=state.pop("_key_lengths").tobytes(), key_seps=state.pop("_key_seps").tobytes(),

@@ -102,7 +102,9 @@ CREATE TABLE matcher_entries(eid INTEGER PRIMARY KEY, concept_id TEXT, lang TEXT
 INDEXES = [statement for statement in SCHEMA.split(";\n") if statement.lstrip().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))]
 TABLES = [statement for statement in SCHEMA.split(";\n") if statement.strip() and statement not in INDEXES]
 
-DERIVED = ("subjects", "xrefs", "sources", "terms", "surfaces", "definitions")
+# the tables of rows derived from one concept, dropped with it (recognition: filled later, by `find`)
+DERIVED = ("subjects", "xrefs", "sources", "terms", "surfaces", "definitions", "recognition")
+INSERT_FILE = "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 class IndexUnusable(Exception):
@@ -638,7 +640,7 @@ class Index:
             db.executemany("INSERT INTO definition_fts(definition_fts, rowid, keys) VALUES ('delete', ?, ?)",
                            [(did, search.text_keys(text)) for did, text in
                             db.execute("SELECT id, text FROM definitions WHERE concept = ?", (n,)).fetchall()])
-            for table in (*DERIVED, "recognition"):
+            for table in DERIVED:
                 db.execute(f"DELETE FROM {table} WHERE concept = ?", (n,))
             db.execute("DELETE FROM concepts WHERE n = ?", (n,))
         db.execute("DELETE FROM files WHERE name = ?", (file,))
@@ -649,7 +651,7 @@ class Index:
         error, findings, row, derived, documents = analysis
         db = self.db
         if stat is not None:
-            db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute(INSERT_FILE,
                        (file, *stat, started, digest, error, findings, bucket_of(file)))
         if row is None:
             return
@@ -739,6 +741,8 @@ class Index:
 
     def keep_forms(self, rows) -> None:
         """Keep (concept number, forms JSON) rows (best effort: a busy or read-only index skips it)."""
+        if not rows:
+            return
         try:
             with self.writing() as db:
                 db.executemany("INSERT OR REPLACE INTO recognition VALUES (?, ?)", rows)
@@ -951,7 +955,7 @@ class _BulkLoad:
         db = self.db
         for table, rows in self.rows.items():
             if table == "files":
-                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany(INSERT_FILE, rows)
             elif table == "concepts":
                 db.executemany("INSERT INTO concepts(n, file, id, data, checksum, en, ar, review_status) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -175,14 +175,12 @@ def write(handle, rows: list, emit) -> dict:
             if len(held) <= INLINE:
                 data[key] = size_coded(held)
                 continue
-            pages, first_sizes = [], []
+            pages = []
             for start in range(0, len(held), PAGE):
-                page = held[start:start + PAGE]
-                emit(f"search/r/{external}.js", script(f"r/{external}", size_coded(page)))
+                emit(f"search/r/{external}.js", script(f"r/{external}", size_coded(held[start:start + PAGE])))
                 pages.append(external)
-                first_sizes.append(page[0] >> SHIFT)
                 external += 1
-            data[key] = {"n": len(held), "f": pages, "s": first_sizes}
+            data[key] = {"n": len(held), "f": pages}
         emit(f"search/k/{n}.js", script(f"k/{n}", data))
         prefixes.append(prefix)
 

@@ -260,14 +260,18 @@ class Files:
         self.stage = Path(stage)
         self.made: set = set()
 
-    def write(self, relative: str, text: str) -> None:
+    def _target(self, relative: str) -> Path:
+        """The path of `relative` under the folder, its subfolder made (once)."""
         path = self.stage / relative
         folder = path.parent
         if folder not in self.made:
             folder.mkdir(parents=True, exist_ok=True)
             self.made.add(folder)
+        return path
+
+    def write(self, relative: str, text: str) -> None:
         data = memoryview(text.encode("utf-8"))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(self._target(relative), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             while data:
                 data = data[os.write(fd, data):]
@@ -276,17 +280,12 @@ class Files:
 
     def write_chunks(self, relative: str, chunks) -> None:
         """Write a file from an iterable of bytes."""
-        path = self.stage / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as out:
+        with open(self._target(relative), "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
 
     def copy(self, source: Path, relative: str) -> None:
-        target = self.stage / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-
+        shutil.copyfile(source, self._target(relative))
 
 
 class Writer(Files):

@@ -236,125 +236,203 @@ class _Context:
         return text
 
 
+try:
+    from . import _sheetscan    # the common rows read in C (setup.py; optional)
+except ImportError:  # pragma: no cover - without a C compiler
+    _sheetscan = None
+
+CHUNK = 1 << 16
+
+
 def iter_rows(sheet: Sheet, name: str, merged: list | None = None, progress=None):
     """Yield (row number, [Cell …]) for each row of the sheet that has a value.
 
     `merged`, if given, receives the merged ranges (`D3:E3`) once the rows are read;
     `progress(bytes, total)` hears how much of the sheet's XML is read.
     TermbaseError names the cell or row of anything that cannot be read.
+
+    With the C extension `_sheetscan`, the common rows are read in C and lxml parses the rest of
+    the document (its head, merged ranges, and any row with anything unusual in it), in order,
+    from the same bytes; without it lxml reads everything. Both give the same rows and errors.
     """
     from lxml import etree
 
-    context = _Context(sheet, name)
-    quoted, strings, style_names = context.quoted, context.strings, context.workbook.style_names
-    date_styles = frozenset(str(i) for i in context.date_formats)
-    columns = _COLUMNS
-    new, make = _new, Cell
-    path = sheet.path
-    if path is None:
+    if sheet.path is None:
         return
-    last = 0
-    with sheet.workbook.archive.open(path) as stream:
-        stream = reading(stream, progress, sheet_size(sheet))
-        events = etree.iterparse(stream, events=("end",), tag=(ROW, MERGE), resolve_entities=False,
-                                 no_network=True, load_dtd=False, huge_tree=False, collect_ids=False)
-        try:
-            for _, row in events:
-                if row.tag == MERGE:
-                    if merged is not None and row.get("ref"):
-                        merged.append(row.get("ref"))
-                    continue
-                digits = row.get("r")
-                if digits is None:
-                    number = last + 1
+    rows = _RowReader(_Context(sheet, name), merged)
+    parser = etree.XMLPullParser(events=("end",), tag=(ROW, MERGE), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False, collect_ids=False)
+    scanner = _scanner(sheet.workbook, rows.context) if _sheetscan is not None else None
+    try:
+        with sheet.workbook.archive.open(sheet.path) as stream:
+            stream = reading(stream, progress, sheet_size(sheet))
+            pending = b""
+            while True:
+                chunk = stream.read(CHUNK)
+                if scanner is None:
+                    items = [chunk] if chunk else []
                 else:
-                    number = _row_number(digits)
-                    if number is None:
-                        raise TermbaseError(f"a row is numbered {digits[:20]!r}, not a row number", name,
-                                            where=f"{context.title}!A{last + 1}") from None
-                    if number <= last or number > 1_048_576:
-                        raise context.error(f"A{number}", f"row {number} comes after row {last}: rows must be "
-                                            "in order, each once" if number <= last else
-                                            f"row {number} is past the last row a sheet can have")
-                last = number
-                digits = str(number)
-                cells = []
-                column = 0
-                ordered = True
-                for c in row.iterchildren(CELL):
-                    ref = c.get("r")
-                    if ref is None:
-                        column += 1
-                        if column > MAX_COLUMN:
-                            raise context.error(f"A{number}", f"row {number} has more than {MAX_COLUMN} cells")
-                        ref = _letter(column) + digits
-                    else:
-                        letters = ref.rstrip(DIGITS)
-                        index = columns.get(letters)
-                        if index is None:
-                            index = _column(letters)
-                            if index is None:
-                                raise context.error(f"A{number}", f"a cell of row {number} is named {ref[:20]!r}, "
-                                                    "not a cell reference")
-                        if ref[len(letters):] != digits:
-                            if ref[len(letters):].lstrip("0") != digits.lstrip("0"):
-                                raise context.error(ref, f"cell {ref} is inside row {number}")
-                            ref = letters + digits
-                        if index <= column:
-                            ordered = False
-                        column = index
-                    n = len(c)
-                    if not n:
-                        continue
-                    kind = c.get("t")
-                    style = c.get("s")
-                    if style is not None and style not in style_names:   # "01", " 1", or no such style
+                    items, consumed = scanner.scan(pending + chunk if pending else chunk, not chunk)
+                    pending = (pending + chunk if pending else chunk)[consumed:]
+                for item in items:
+                    if type(item) is bytes:
                         try:
-                            style = str(int(style))
+                            for start in range(0, len(item), CHUNK):   # libxml2 limits what one feed holds
+                                parser.feed(item[start:start + CHUNK] if len(item) > CHUNK else item)
+                        finally:   # the rows before a syntax error come first, as they come first in the file
+                            for row in rows.parsed(parser):
+                                yield row
+                    else:
+                        number, cells = item
+                        rows.numbered(number)
+                        if cells:
+                            yield item
+                if not chunk:
+                    break
+            try:
+                parser.close()
+            finally:
+                for row in rows.parsed(parser):
+                    yield row
+    except etree.XMLSyntaxError as error:
+        raise TermbaseError(f"{sheet.path} is not well-formed XML: {error}", name) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:   # e.g. longer than declared: bad CRC
+        raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
+
+
+def _scanner(workbook: Workbook, context: "_Context"):
+    """The C reader of the sheet's common rows, given the styles that make a cell quoted or a date."""
+    count = len(workbook.style_names)
+    quoted = bytes(str(i) in workbook.quoted for i in range(count))
+    dated = bytes(i in context.date_formats for i in range(count))
+    strings = context.strings
+    return _sheetscan.Scanner(strings if isinstance(strings, list) else list(strings), Cell, quoted, dated)
+
+
+class _RowReader:
+    """The rows of one sheet in order: row numbers checked, and the rows lxml parsed read."""
+
+    def __init__(self, context: "_Context", merged: list | None):
+        self.context, self.merged = context, merged
+        self.last = 0
+        workbook = context.workbook
+        self.date_styles = frozenset(str(i) for i in context.date_formats)
+        self.style_names = workbook.style_names
+
+    def numbered(self, number: int) -> None:
+        """Take the next row's number: rows come in order, each once."""
+        last = self.last
+        if number <= last or number > 1_048_576:
+            raise self.context.error(f"A{number}", f"row {number} comes after row {last}: rows must be in order, "
+                                     "each once" if number <= last else f"row {number} is past the last row a "
+                                     "sheet can have")
+        self.last = number
+
+    def parsed(self, parser):
+        """Yield the rows with cells among what lxml has parsed so far."""
+        for _, element in parser.read_events():
+            row = self.element(element)
+            if row is not None and row[1]:
+                yield row
+
+    def element(self, row):
+        """(number, cells) of a `<row>` element lxml parsed (None for a merged range, which is kept)."""
+        context = self.context
+        if row.tag == MERGE:
+            if self.merged is not None and row.get("ref"):
+                self.merged.append(row.get("ref"))
+            return None
+        digits = row.get("r")
+        if digits is None:
+            number = self.last + 1
+        else:
+            number = _row_number(digits)
+            if number is None:
+                raise TermbaseError(f"a row is numbered {digits[:20]!r}, not a row number", context.name,
+                                    where=f"{context.title}!A{self.last + 1}") from None
+        self.numbered(number)
+        cells = self.cells(row, number)
+        row.clear()
+        while row.getprevious() is not None:
+            del row.getparent()[0]
+        return number, cells
+
+    def cells(self, row, number: int) -> list:
+        context = self.context
+        quoted, strings, style_names = context.quoted, context.strings, self.style_names
+        date_styles = self.date_styles
+        columns = _COLUMNS
+        new, make = _new, Cell
+        digits = str(number)
+        cells = []
+        column = 0
+        ordered = True
+        for c in row.iterchildren(CELL):
+            ref = c.get("r")
+            if ref is None:
+                column += 1
+                if column > MAX_COLUMN:
+                    raise context.error(f"A{number}", f"row {number} has more than {MAX_COLUMN} cells")
+                ref = _letter(column) + digits
+            else:
+                letters = ref.rstrip(DIGITS)
+                index = columns.get(letters)
+                if index is None:
+                    index = _column(letters)
+                    if index is None:
+                        raise context.error(f"A{number}", f"a cell of row {number} is named {ref[:20]!r}, "
+                                            "not a cell reference")
+                if ref[len(letters):] != digits:
+                    if ref[len(letters):].lstrip("0") != digits.lstrip("0"):
+                        raise context.error(ref, f"cell {ref} is inside row {number}")
+                    ref = letters + digits
+                if index <= column:
+                    ordered = False
+                column = index
+            n = len(c)
+            if not n:
+                continue
+            kind = c.get("t")
+            style = c.get("s")
+            if style is not None and style not in style_names:   # "01", " 1", or no such style
+                try:
+                    style = str(int(style))
+                except ValueError:
+                    raise context.error(ref, f"cell {ref} has the style {style[:20]!r}, "
+                                        "not a style number") from None
+            child = c[0]
+            if n == 1:   # the common cells, read here; any other goes through convert
+                # (lxml builds the `{namespace}name` string on each .tag: one look per cell)
+                if kind == "inlineStr":
+                    if len(child) == 1:   # <is><t>…</t></is>
+                        text = child[0]
+                        if text.tag == TEXT:
+                            cells.append(new(make, (column, ref, text.text or "", "s", style in quoted)))
+                            continue
+                elif child.tag == VALUE:
+                    value = child.text
+                    if not value:
+                        continue
+                    if kind == "s":
+                        try:
+                            cells.append(new(make, (column, ref, strings[int(value)], "s", style in quoted)))
+                            continue
+                        except (ValueError, IndexError):
+                            pass   # reported by convert
+                    elif kind is None and style not in date_styles:
+                        try:
+                            number_value = _number(value)
                         except ValueError:
-                            raise context.error(ref, f"cell {ref} has the style {style[:20]!r}, "
-                                                "not a style number") from None
-                    child = c[0]
-                    if n == 1:   # the common cells, read here; any other goes through convert
-                        # (lxml builds the `{namespace}name` string on each .tag: one look per cell)
-                        if kind == "inlineStr":
-                            if len(child) == 1:   # <is><t>…</t></is>
-                                text = child[0]
-                                if text.tag == TEXT:
-                                    cells.append(new(make, (column, ref, text.text or "", "s", style in quoted)))
-                                    continue
-                        elif child.tag == VALUE:
-                            value = child.text
-                            if not value:
-                                continue
-                            if kind == "s":
-                                try:
-                                    cells.append(new(make, (column, ref, strings[int(value)], "s", style in quoted)))
-                                    continue
-                                except (ValueError, IndexError):
-                                    pass   # reported by convert
-                            elif kind is None and style not in date_styles:
-                                try:
-                                    number_value = _number(value)
-                                except ValueError:
-                                    pass
-                                else:
-                                    cells.append(new(make, (column, ref, number_value, "n", style in quoted)))
-                                    continue
-                    value, data_type = context.convert(c, ref, kind, int(style) if style else 0)
-                    if value is not None:
-                        cells.append(new(make, (column, ref, value, data_type, style in quoted)))
-                row.clear()
-                while row.getprevious() is not None:
-                    del row.getparent()[0]
-                if not ordered:
-                    cells.sort(key=itemgetter(0))
-                    for before, after in zip(cells, cells[1:]):
-                        if before.column == after.column:
-                            raise context.error(after.coordinate, f"cell {after.coordinate} appears twice")
-                if cells:
-                    yield number, cells
-        except etree.XMLSyntaxError as error:
-            raise TermbaseError(f"{path} is not well-formed XML: {error}", name) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:   # e.g. longer than declared: bad CRC
-            raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
+                            pass
+                        else:
+                            cells.append(new(make, (column, ref, number_value, "n", style in quoted)))
+                            continue
+            value, data_type = context.convert(c, ref, kind, int(style) if style else 0)
+            if value is not None:
+                cells.append(new(make, (column, ref, value, data_type, style in quoted)))
+        if not ordered:
+            cells.sort(key=itemgetter(0))
+            for before, after in zip(cells, cells[1:]):
+                if before.column == after.column:
+                    raise context.error(after.coordinate, f"cell {after.coordinate} appears twice")
+        return cells

@@ -41,7 +41,7 @@ from ..runtime import collector_paused
 from .sheetxml import iter_rows, open_workbook
 from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
-                     check_language_tag, loose_key, primary_language, unique_id)
+                     check_language_tag, loose_key, primary_language, spellings, unique_id)
 
 TERMS_SHEET = "Terms"
 GLOSSARY_SHEET = "Glossary"
@@ -669,8 +669,7 @@ class SheetReader:
         if value is None:
             return None
         kind = cell.data_type
-        if kind == "s" and value and value[0] not in _CHECKED_START and not value[0].isspace() \
-                and not value[-1].isspace() and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        if _plain_text(value, kind):
             return value   # the common case: nothing to report or change
         if kind == "f":
             raise TermbaseError(f"cell holds a formula ({value}); its value would be computed, not data — "
@@ -842,9 +841,11 @@ class _Pending:
     concept: Concept
     raw: tuple           # the first row's text of each concept column (_UNCLEAN where it did not parse)
     extra: list          # note lines from unknown columns and unmappable values
+    clean: tuple | None = None   # `raw` when every text parsed: a row that repeats it adds nothing
 
 
 _UNCLEAN = object()
+_SPELLINGS = {c.header: spellings(c.vocab) for c in COLUMNS if c.kind == "vocab"}
 
 
 def _parse(column: Column, text, reader: SheetReader, ref):
@@ -870,6 +871,12 @@ def _parse(column: Column, text, reader: SheetReader, ref):
     return text, True
 
 
+def _plain_text(value, kind) -> bool:
+    """Whether a cell's value is text SheetReader.text would give back unchanged and unremarked."""
+    return kind == "s" and bool(value) and value[0] not in _CHECKED_START and not value[0].isspace() \
+        and not value[-1].isspace() and (value.isascii() or unicodedata.is_normalized("NFC", value))
+
+
 def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Termbase:
     from openpyxl.utils import get_column_letter
 
@@ -880,6 +887,7 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
     letters = None
     pending: dict[str, _Pending] = {}
     text_of = reader.text
+    plain = _plain_text
     languages: dict = {}    # language cell text -> canonical tag (Babel is asked once per spelling)
     for index, row in _rows(sheet, max_rows, reader):
         if letters is None and index != 1:
@@ -900,23 +908,19 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
             continue
         values, extra, seen = {}, [], False
         for cell in row:
-            col = cell.column
-            text = text_of(cell, col in date_columns)
-            if text is None:
-                continue
+            col, _, text, kind, _ = cell
+            if not plain(text, kind):
+                text = text_of(cell, col in date_columns)
+                if text is None:
+                    continue
             seen = True
             header = columns.get(col)
             if header is not None:
-                values[header] = (text, cell.coordinate)
+                values[header] = text
             elif col in unknown:
-                extra.append((unknown[col], (text, cell.coordinate)))
-        if not seen:
-            continue
-        digits = str(index)
-        for header, letter in letters.items():
-            if header not in values:
-                values[header] = (None, letter + digits)
-        _add_row(termbase, pending, values, extra, reader, readings, index, languages)
+                extra.append((unknown[col], text))
+        if seen:
+            _add_row(termbase, pending, values, extra, reader, readings, index, languages, letters)
     for item in pending.values():
         concept = item.concept
         for line in item.extra:
@@ -931,83 +935,103 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
     return termbase
 
 
-def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, index, languages):
-    id_text, id_ref = values.get("Concept ID", (None, f"A{index}"))
-    term_text = values.get("Term", (None, None))[0]
+_CONCEPT_HEADERS = tuple(c.header for c in _CONCEPT_COLUMNS)
+_SECTION_HEADERS = ("Definition", "Definition source", "Language note")
+
+
+def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, readings, index, languages, letters):
+    """Add one Terms row: `values` holds the text of each known column with a value, `unknown`
+    (header, text) of the other columns; `letters` names each known column's letter."""
+    digits = str(index)
+
+    def ref_of(header):
+        letter = letters.get(header)
+        return None if letter is None else letter + digits
+
+    id_text = values.get("Concept ID")
+    term_text = values.get("Term")
     if id_text is None:
         id_text = unique_id(term_text or "", pending, f"row-{index}")
-        reader.warn(id_ref, f"row {index} has no concept id; it becomes concept {id_text!r}", "xlsx-concept-id")
+        reader.warn(ref_of("Concept ID") or f"A{index}", f"row {index} has no concept id; it becomes concept "
+                    f"{id_text!r}", "xlsx-concept-id")
     elif not CONCEPT_ID.match(id_text):
         raise TermbaseError(f"{id_text!r} is not a concept id (a-z, 0-9 and '-', starting with a letter or digit)",
-                            reader.name, where=reader.where(id_ref))
+                            reader.name, where=reader.where(ref_of("Concept ID")))
     item = pending.get(id_text)
     new = item is None
     if new:
         item = pending[id_text] = _Pending(Concept(id=id_text), (), [])
     concept = item.concept
-    for header, (text, ref) in unknown:
+    for header, text in unknown:
         if f"{header}: {text}" not in item.extra:
             item.extra.append(f"{header}: {text}")
     # concept-level columns: the first row of the concept counts
-    raw = item.raw
-    first_texts = []
-    for position, column in enumerate(_CONCEPT_COLUMNS):
-        text, ref = values.get(column.header, (None, None))
-        if not new and raw[position] is not _UNCLEAN and raw[position] == text:
-            continue   # the first row's text again: the same value, nothing to report
-        value, ok = _parse(column, text, reader, ref)
-        if not ok and f"{column.header}: {text}" not in item.extra:
-            item.extra.append(f"{column.header}: {text}")
+    texts = tuple(map(values.get, _CONCEPT_HEADERS))
+    if new or texts != item.clean:
+        raw = item.raw
+        first_texts = []
+        for position, column in enumerate(_CONCEPT_COLUMNS):
+            text = texts[position]
+            if not new and raw[position] is not _UNCLEAN and raw[position] == text:
+                continue   # the first row's text again: the same value, nothing to report
+            ref = ref_of(column.header)
+            value, ok = _parse(column, text, reader, ref)
+            if not ok and f"{column.header}: {text}" not in item.extra:
+                item.extra.append(f"{column.header}: {text}")
+            if new:
+                setattr(concept, column.field, value)
+                first_texts.append(text if ok else _UNCLEAN)
+            elif value != getattr(concept, column.field):
+                reader.warn(ref or f"A{index}", f"{column.header} differs from the first row of concept {id_text!r}; "
+                            "the first row's value is kept", "xlsx-conflict")
         if new:
-            setattr(concept, column.field, value)
-            first_texts.append(text if ok else _UNCLEAN)
-        elif value != getattr(concept, column.field):
-            reader.warn(ref or f"A{index}", f"{column.header} differs from the first row of concept {id_text!r}; "
-                        "the first row's value is kept", "xlsx-conflict")
-    if new:
-        item.raw = tuple(first_texts)
-    lang_text, lang_ref = values.get("Language", (None, None))
+            item.raw = tuple(first_texts)
+            if _UNCLEAN not in item.raw:
+                item.clean = texts
+    lang_text = values.get("Language")
     if lang_text is None:
-        if any(values.get(h, (None,))[0] is not None for h in ("Term", "Definition", "Definition source", "Language note")):
+        if any(values.get(h) is not None for h in ("Term",) + _SECTION_HEADERS):
             raise TermbaseError("the row has a term or definition but no language", reader.name,
-                                where=reader.where(lang_ref or values["Term"][1]))
+                                where=reader.where(ref_of("Language") or ref_of("Term")))
         return
     tag = languages.get(lang_text)
     if tag is None:
         try:
             tag = languages[lang_text] = check_language_tag(lang_text)
         except ValueError as error:
-            raise TermbaseError(str(error), reader.name, where=reader.where(lang_ref)) from None
+            raise TermbaseError(str(error), reader.name, where=reader.where(ref_of("Language"))) from None
     section = concept.languages.get(tag)
-    section_values = {}
-    for header in ("Definition", "Definition source", "Language note"):
-        section_values[header] = values.get(header, ("", None))[0] or ""
+    definition, definition_source, note = (values.get(h) or "" for h in _SECTION_HEADERS)
     if section is None:
-        section = concept.languages[tag] = LangSection(lang=tag, definition=section_values["Definition"],
-                                                       definition_source=section_values["Definition source"],
-                                                       note=section_values["Language note"])
-    else:
-        first = {"Definition": section.definition, "Definition source": section.definition_source,
-                 "Language note": section.note}
-        for header, value in section_values.items():
-            if value != first[header]:
-                ref = values.get(header, (None, f"A{index}"))[1]
-                reader.warn(ref, f"{header} differs from the first {tag} row of concept {id_text!r}; "
-                            "the first row's value is kept", "xlsx-conflict")
+        section = concept.languages[tag] = LangSection(lang=tag, definition=definition,
+                                                       definition_source=definition_source, note=note)
+    elif (definition, definition_source, note) != (section.definition, section.definition_source, section.note):
+        for header, value, first in zip(_SECTION_HEADERS, (definition, definition_source, note),
+                                        (section.definition, section.definition_source, section.note)):
+            if value != first:
+                reader.warn(ref_of(header) or f"A{index}", f"{header} differs from the first {tag} row of concept "
+                            f"{id_text!r}; the first row's value is kept", "xlsx-conflict")
     term_columns = _TERM_COLUMNS
     if term_text is None:
-        stray = [h for h in (c.header for c in term_columns) if values.get(h, (None,))[0] is not None]
+        stray = [c.header for c in term_columns if values.get(c.header) is not None]
         for header in stray:
-            item.extra.append(f"{header} ({tag}, no term): {values[header][0]}")
-            reader.warn(values[header][1], f"{header} given without a term; kept in the concept note", "xlsx-value")
+            item.extra.append(f"{header} ({tag}, no term): {values[header]}")
+            reader.warn(ref_of(header), f"{header} given without a term; kept in the concept note", "xlsx-value")
         return
     term = Term(text=term_text)
     kept = []
     for column in term_columns:
-        text, ref = values.get(column.header, (None, None))
+        text = values.get(column.header)
         if text is None:
             continue   # the Term default is the empty value
-        value, ok = _parse(column, text, reader, ref)
+        if column.kind == "text":
+            setattr(term, column.field, text)
+            continue
+        member = _SPELLINGS[column.header].get(text) if column.kind == "vocab" else None
+        if member is not None:
+            setattr(term, column.field, member)
+            continue
+        value, ok = _parse(column, text, reader, ref_of(column.header))
         if ok:
             setattr(term, column.field, value)
         else:
@@ -1017,7 +1041,7 @@ def _add_row(termbase, pending, values, unknown, reader: SheetReader, readings, 
     reading = readings.get(term_text) if readings else None
     if reading:
         add_note(term, f"reading: {reading}")
-        reader.warn(values["Term"][1], f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
+        reader.warn(ref_of("Term"), f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
     section.terms.append(term)
 
 

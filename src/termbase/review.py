@@ -22,6 +22,7 @@ import datetime as _dt
 import io
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -110,21 +111,26 @@ def review_fields(languages, reference=()) -> list[Field]:
     return columns
 
 
-@dataclass
+@dataclass(slots=True)
 class BaseEntry:
-    """A concept as exported, from the `_base` sheet: its YAML, parsed only when a merge needs it."""
+    """A concept as exported, from the `_base` sheet: its YAML, kept compressed (a 100,000-concept
+    workbook holds 140 MB of it) and parsed only when a merge needs it."""
 
     id: str
     fingerprint: str
-    text: str
+    packed: bytes                      # the YAML, UTF-8, zlib-compressed
     ref: str
     concept: Concept | None = None
+
+    @property
+    def text(self) -> str:
+        return zlib.decompress(self.packed).decode("utf-8")
 
     def load(self, review) -> Concept | None:
         if self.concept is None:
             problems: list = []
             try:
-                self.concept = concept_from_dict(parse_yaml(self.text.encode("utf-8"), BASE_SHEET), problems)
+                self.concept = concept_from_dict(parse_yaml(zlib.decompress(self.packed), BASE_SHEET), problems)
             except TermbaseError as error:
                 problems.append(Problem((), error.message, "base-sheet"))
             if self.concept is None or problems or self.concept.id != self.id:
@@ -470,10 +476,12 @@ def _read_workbook(path: Path, glossary_languages, progress=None) -> ReviewFile:
             size, has_base = path.stat().st_size, BASE_SHEET in workbook.sheetnames
             base_xml = sheet_size(workbook[BASE_SHEET]) if has_base else 0
             base_share = size * base_xml // max(1, base_xml + sheet_size(workbook[title]))
+            base_languages: list = []
             if has_base:
-                base = _read_base(workbook[BASE_SHEET], base_findings, within(progress, 0, base_share, size))
+                base = _read_base(workbook[BASE_SHEET], base_findings, within(progress, 0, base_share, size),
+                                  base_languages)
             reader = SheetReader(name, title, [])
-            languages = _languages(glossary_languages, base)
+            languages = _languages(glossary_languages, base_languages)
             review = ReviewFile(name, title, languages, [], base)
             review.errors += base_findings.errors
             merged: list = []
@@ -509,14 +517,18 @@ def _read_workbook(path: Path, glossary_languages, progress=None) -> ReviewFile:
             workbook.close()
 
 
-def _languages(glossary_languages, base) -> list:
+def _languages(glossary_languages, base_languages=()) -> list:
     tags = list(glossary_languages)
-    for entry in (base or {}).values():     # language sections as the YAML lists them (`  ar:`)
-        tags += [t for t in re.findall(r"^  ([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*):$", entry.text, re.M) if t not in tags]
+    tags += [t for t in base_languages if t not in tags]
     return tags or ["en", "ar"]
 
 
-def _read_base(sheet, findings: ReviewFile, progress=None) -> dict:
+_SECTION_LINE = re.compile(r"^  ([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*):$", re.M)   # `  ar:` in a concept's YAML
+
+
+def _read_base(sheet, findings: ReviewFile, progress=None, languages: list | None = None) -> dict:
+    """{id: BaseEntry} of the base sheet; `languages` receives the language sections its concepts
+    have, in the order first met."""
     base = {}
     reader = SheetReader(findings.name, BASE_SHEET, [])
     for index, cells in iter_rows(sheet, findings.name, progress=progress):
@@ -531,11 +543,14 @@ def _read_base(sheet, findings: ReviewFile, progress=None) -> dict:
             findings.error(f"A{index}", "incomplete row in the base sheet", "base-sheet")
             continue
         concept_id, stored, yaml_text = texts[0].strip(), texts[1].strip(), "".join(texts[2:]).replace("\r\n", "\n")
-        if _hash(yaml_text.encode("utf-8")) != stored:
+        data = yaml_text.encode("utf-8")
+        if _hash(data) != stored:
             findings.error(f"C{index}", f"the base copy of concept {concept_id!r} is damaged (its fingerprint "
                            "does not match); export a fresh review workbook", "base-sheet")
             continue
-        base[concept_id] = BaseEntry(concept_id, stored, yaml_text, f"C{index}")
+        if languages is not None:
+            languages += [t for t in _SECTION_LINE.findall(yaml_text) if t not in languages]
+        base[concept_id] = BaseEntry(concept_id, stored, zlib.compress(data, 1), f"C{index}")
     return base
 
 
@@ -549,7 +564,7 @@ def _read_csv(path: Path, glossary_languages, progress=None) -> ReviewFile:
     if len(raw) > 64 * 1024 * 1024:
         raise TermbaseError("the CSV file is over 64 MB; refused", path)
     text = decode(raw, path)
-    review = ReviewFile(str(path), None, _languages(glossary_languages, None), [], None)
+    review = ReviewFile(str(path), None, _languages(glossary_languages), [], None)
     buffer = io.StringIO(text, newline="")
     reader = csv.reader(buffer, delimiter=_sniff_delimiter(text.split("\n", 1)[0]))
     progress = within(progress, 0, len(raw), len(raw))

@@ -620,3 +620,86 @@ def test_row_and_cell_numbers_spelled_as_openpyxl_accepts_them(tmp_path):
     cells = sheetxml_cells(path)["Terms"]
     assert cells == [("A1", "Term", "s"), ("B3", "x", "s"), ("C3", "y", "s"), ("A4", "z", "s")]
     assert cells == openpyxl_cells(path)["Terms"]
+
+
+# --- reading concept by concept -------------------------------------------------------------
+
+def synthetic(n: int) -> Termbase:
+    """benchmarks/glossary.py's synthetic termbase of n concepts."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    from glossary import synthetic as made
+
+    return made(n)
+
+
+def edited_export(tmp_path, shuffle: bool) -> Path:
+    """The sample's export as a reviewer leaves it: a cell changed, a concept's second row given
+    another definition (a conflict), an unknown column; its rows shuffled or in their order."""
+    import random
+
+    path = tmp_path / "sample.xlsx"
+    path.write_bytes(render(synthetic(30)))      # (the sample's formula-like texts would not survive openpyxl)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Terms"]
+    rows = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    if shuffle:
+        random.Random(3).shuffle(rows)
+    sheet.delete_rows(2, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    sheet.cell(1, sheet.max_column + 1, "Reviewer")
+    sheet.cell(2, sheet.max_column, "Hala")
+    sheet.cell(3, 10, "a different definition")
+    sheet.cell(4, 6, " noun ")
+    workbook.save(path)
+    return path
+
+
+def test_concepts_one_at_a_time_are_those_read_whole(tmp_path):
+    """xlsx.iter_concepts gives what xlsx.read gives, concept by concept and with the same findings,
+    and formats.convert streams through it; a workbook whose concepts' rows are apart is NotStreamable
+    there, and convert then reads it whole."""
+    from termbase.errors import NotStreamable
+
+    for shuffle in (False, True):
+        path = edited_export(tmp_path, shuffle)
+        whole_findings: list = []
+        whole = xlsx.read(path, warnings=whole_findings)
+        assert {f.check for f in whole_findings} >= {"xlsx-unknown-column", "xlsx-conflict", "xlsx-spaces"}
+        streamed_findings: list = []
+        concepts = xlsx.iter_concepts(path, warnings=streamed_findings)
+        if shuffle:
+            with pytest.raises(NotStreamable):
+                list(concepts)
+        else:
+            assert list(concepts) == list(whole) and [str(f) for f in streamed_findings] == [str(f) for f in whole_findings]
+            header = xlsx.read_header(path)
+            assert (header.title, header.languages, header.sources) == (whole.title, whole.languages, whole.sources)
+        converted: list = []
+        formats.convert(path, tmp_path / "out.tbx", "tbx", warnings=converted)
+        assert (tmp_path / "out.tbx").read_bytes() == formats.render(whole, "tbx")
+        assert [str(f) for f in converted] == [str(f) for f in whole_findings]   # once each, also after the retry
+
+
+def test_a_big_workbook_is_converted_in_little_memory(tmp_path):
+    """`termbase export -g big.xlsx --format tbx` holds one concept at a time: its peak memory grows
+    far less than the termbase it converts (8,000 concepts here)."""
+    import sys
+
+    def peak(args) -> float:
+        # the peak of this process only (ru_maxrss would start from the test's own size at fork)
+        code = ("import sys\nfrom termbase.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+                "print(next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[1])")
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True).stdout
+        return int(out.split()[-1]) / 1024
+
+    sizes = {}
+    for n in (500, 8000):
+        source = tmp_path / f"big{n}.xlsx"
+        formats.write_file(synthetic(n), source, "xlsx")
+        sizes[n] = peak(["export", "-g", str(source), "--format", "tbx", "-o", str(tmp_path / f"big{n}.tbx")])
+        assert len(formats.read_file(tmp_path / f"big{n}.tbx")) == n
+    whole = peak(["stats", "-g", str(tmp_path / "big8000.xlsx")])     # reads the termbase whole
+    assert sizes[8000] - sizes[500] < (whole - sizes[500]) / 10, (sizes, whole)

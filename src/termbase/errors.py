@@ -31,6 +31,11 @@ class TermbaseError(Exception):
         return f"{self.location()}: {self.message}"
 
 
+class NotStreamable(Exception):
+    """A file that cannot be read concept by concept (e.g. a workbook whose concepts' rows are
+    apart): the caller reads it whole instead."""
+
+
 class UsageError(TermbaseError):
     """The command was called wrongly (exit code 2)."""
 

@@ -13,7 +13,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TermbaseError, UsageError
+from ..errors import NotStreamable, TermbaseError, UsageError
 from ..fileio import atomic_open, read_head
 from ..model import Termbase
 
@@ -135,11 +135,21 @@ def convert(source, target, fmt: str, source_fmt: str | None = None, warnings: l
 
     reader_format = get(source_fmt) if source_fmt else detect(source)
     reader, writer = reader_format.load(), get(fmt).load()
-    streaming = hasattr(reader, "iter_concepts") and "concepts" in inspect.signature(writer.write).parameters
-    if not streaming:
-        write_file(read_file(source, reader_format.name, warnings, progress), target, fmt, **options)
-        return
-    header = reader.read_header(source)
-    with atomic_open(target, "wb") as handle:
-        writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=warnings, progress=progress),
-                     **{**get(fmt).options, **options})
+    if hasattr(reader, "iter_concepts") and "concepts" in inspect.signature(writer.write).parameters:
+        found: list = []        # the reader's findings, kept only if the streamed reading goes through
+        try:
+            header = reader.read_header(source)
+            with atomic_open(target, "wb") as handle:
+                writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=found, progress=progress),
+                             **{**get(fmt).options, **options})
+        except NotStreamable:   # e.g. a workbook whose concepts' rows are apart: read it whole
+            pass
+        except BaseException:
+            if warnings is not None:
+                warnings += found
+            raise
+        else:
+            if warnings is not None:
+                warnings += found
+            return
+    write_file(read_file(source, reader_format.name, warnings, progress), target, fmt, **options)

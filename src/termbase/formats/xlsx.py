@@ -24,6 +24,7 @@ A real formula cell is an error naming the cell: its value would be a computed g
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import os
@@ -33,9 +34,10 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Iterator
 from functools import lru_cache
 
-from ..errors import Finding, TermbaseError
+from ..errors import Finding, NotStreamable, TermbaseError
 from ..progress import counted, size_of, within
 from ..runtime import collector_paused
 from .sheetxml import iter_rows, open_workbook
@@ -714,16 +716,12 @@ def _rows(sheet, max_rows: int, reader: SheetReader):
         yield number, cells
 
 
-def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
-         max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, progress=None,
-         **options) -> Termbase:
-    """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet.
-
-    `progress(bytes, total)` hears how far the reading is: the share of the terms sheet read, in
-    bytes of the workbook."""
+@contextlib.contextmanager
+def _opened(source, max_uncompressed: int = MAX_UNCOMPRESSED):
+    """(workbook, name, phonetic readings, size in bytes) of an XLSX workbook (a path or a binary
+    stream), its archive checked first; TermbaseError for anything that is not a readable workbook."""
     from openpyxl.utils.exceptions import InvalidFileException
 
-    warnings = warnings if warnings is not None else []
     name = _name(source)
     opened = None
     if isinstance(source, (str, os.PathLike)):
@@ -745,10 +743,8 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
                 SyntaxError) as error:
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None
         try:
-            size = size_of(handle)
             with collector_paused():      # the model is many small acyclic objects (~25% faster)
-                return _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows,
-                                      within(progress, 0, size, size) if size else None)
+                yield workbook, name, readings, size_of(handle)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, SyntaxError) as error:
             raise TermbaseError(f"corrupt workbook: {error}", name) from None
         finally:
@@ -756,6 +752,48 @@ def read(source, warnings: list | None = None, source_lang: str = "en", target_l
     finally:
         if opened is not None:
             opened.close()
+
+
+def read(source, warnings: list | None = None, source_lang: str = "en", target_lang: str = "ar",
+         max_rows: int = EXCEL_MAX_ROWS, max_uncompressed: int = MAX_UNCOMPRESSED, progress=None,
+         **options) -> Termbase:
+    """Read an XLSX workbook: our own layout (a `Terms` sheet) or a Translate Toolkit/Weblate sheet.
+
+    `progress(bytes, total)` hears how far the reading is: the share of the terms sheet read, in
+    bytes of the workbook."""
+    warnings = warnings if warnings is not None else []
+    with _opened(source, max_uncompressed) as (workbook, name, readings, size):
+        return _read_workbook(workbook, name, warnings, readings, source_lang, target_lang, max_rows,
+                              within(progress, 0, size, size) if size else None)
+
+
+def read_header(source, warnings: list | None = None, max_uncompressed: int = MAX_UNCOMPRESSED) -> Termbase:
+    """The header of one of our workbooks (its `Termbase` sheet) as a Termbase without concepts.
+
+    NotStreamable if the workbook has no `Terms` and `Termbase` sheets: read it whole."""
+    warnings = warnings if warnings is not None else []
+    with _opened(source, max_uncompressed) as (workbook, name, _, _):
+        if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
+            raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
+        return _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), EXCEL_MAX_ROWS)
+
+
+def iter_concepts(source, warnings: list | None = None, progress=None, max_rows: int = EXCEL_MAX_ROWS,
+                  max_uncompressed: int = MAX_UNCOMPRESSED, **options) -> Iterator[Concept]:
+    """Yield the concepts of one of our workbooks one at a time, each once the rows after it belong
+    to another concept, so that a workbook of any size is read in little memory (`formats.convert`).
+
+    The same concepts and findings as `read`, in the same order. NotStreamable (before anything
+    is yielded, or on meeting a concept again) if the workbook has no `Terms` and `Termbase`
+    sheets or a concept's rows are apart: read it whole."""
+    warnings = warnings if warnings is not None else []
+    with _opened(source, max_uncompressed) as (workbook, name, readings, size):
+        if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
+            raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
+        _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)
+        _warn_unread_sheets(workbook, name, warnings)
+        reader = SheetReader(name, TERMS_SHEET, warnings, within(progress, 0, size, size) if size else None)
+        yield from _terms_concepts(workbook[TERMS_SHEET], reader, readings, max_rows, together=True)
 
 
 def _header_map(row, reader: SheetReader):
@@ -775,10 +813,7 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
     if HEADER_SHEET in titles:
         termbase = _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)
     if TERMS_SHEET in titles:
-        for title in titles:
-            if title not in (TERMS_SHEET, GLOSSARY_SHEET, HEADER_SHEET, README_SHEET):
-                warnings.append(Finding(name, None, "warning", f"sheet {title!r} is not read (only {TERMS_SHEET!r} "
-                                        "and the header are)", "xlsx-sheet", where=f"{title}!A1"))
+        _warn_unread_sheets(workbook, name, warnings)
         return _read_terms(workbook[TERMS_SHEET], SheetReader(name, TERMS_SHEET, warnings, progress), termbase, readings,
                            max_rows)
     for title in titles:
@@ -796,6 +831,13 @@ def _read_workbook(workbook, name, warnings, readings, source_lang, target_lang,
             return _read_terms(sheet, reader, termbase, readings, max_rows)
     raise TermbaseError(f"no sheet named {TERMS_SHEET!r} and no sheet whose first row names the columns "
                         "(Concept ID, Language, Term … or source, target …)", name)
+
+
+def _warn_unread_sheets(workbook, name, warnings) -> None:
+    for title in workbook.sheetnames:
+        if title not in (TERMS_SHEET, GLOSSARY_SHEET, HEADER_SHEET, README_SHEET):
+            warnings.append(Finding(name, None, "warning", f"sheet {title!r} is not read (only {TERMS_SHEET!r} "
+                                    "and the header are)", "xlsx-sheet", where=f"{title}!A1"))
 
 
 def _read_header_sheet(sheet, reader: SheetReader, max_rows) -> Termbase:
@@ -878,14 +920,31 @@ def _plain_text(value, kind) -> bool:
 
 
 def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Termbase:
-    from openpyxl.utils import get_column_letter
-
     if termbase is None:
         termbase = Termbase(languages=[])
     known_languages = bool(termbase.languages)
+    for concept in _terms_concepts(sheet, reader, readings, max_rows):
+        termbase.add(concept)
+        if not known_languages:
+            for tag in concept.languages:
+                if tag not in termbase.languages:
+                    termbase.languages.append(tag)
+    if not termbase.languages:
+        termbase.languages = ["en", "ar"]
+    return termbase
+
+
+def _terms_concepts(sheet, reader: SheetReader, readings, max_rows, together: bool = False) -> Iterator[Concept]:
+    """The concepts of a Terms sheet in the order of their first rows: all at the end, or with
+    `together` each as soon as a row of another concept follows (NotStreamable if its rows are apart)."""
+    from openpyxl.utils import get_column_letter
+
     columns, unknown = {}, {}
     letters = None
     pending: dict[str, _Pending] = {}
+    taken: set = set()      # every concept id so far
+    passed: set = set()     # the ids of the concepts yielded (together)
+    current = None
     text_of = reader.text
     plain = _plain_text
     languages: dict = {}    # language cell text -> canonical tag (Babel is asked once per spelling)
@@ -919,29 +978,36 @@ def _read_terms(sheet, reader: SheetReader, termbase, readings, max_rows) -> Ter
                 values[header] = text
             elif col in unknown:
                 extra.append((unknown[col], text))
-        if seen:
-            _add_row(termbase, pending, values, extra, reader, readings, index, languages, letters)
+        if not seen:
+            continue
+        concept_id = _add_row(pending, taken, values, extra, reader, readings, index, languages, letters)
+        if together and concept_id != current:
+            if concept_id in passed:            # its earlier rows were passed on already
+                raise NotStreamable(f"{reader.name}: the rows of concept {concept_id!r} are apart")
+            if current is not None:
+                yield _finished(pending.pop(current))
+                passed.add(current)
+            current = concept_id
     for item in pending.values():
-        concept = item.concept
-        for line in item.extra:
-            add_note(concept, line)
-        termbase.add(concept)
-        if not known_languages:
-            for tag in concept.languages:
-                if tag not in termbase.languages:
-                    termbase.languages.append(tag)
-    if not termbase.languages:
-        termbase.languages = ["en", "ar"]
-    return termbase
+        yield _finished(item)
+
+
+def _finished(item: _Pending) -> Concept:
+    concept = item.concept
+    for line in item.extra:
+        add_note(concept, line)
+    return concept
 
 
 _CONCEPT_HEADERS = tuple(c.header for c in _CONCEPT_COLUMNS)
 _SECTION_HEADERS = ("Definition", "Definition source", "Language note")
 
 
-def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, readings, index, languages, letters):
-    """Add one Terms row: `values` holds the text of each known column with a value, `unknown`
-    (header, text) of the other columns; `letters` names each known column's letter."""
+def _add_row(pending, taken: set, values: dict, unknown, reader: SheetReader, readings, index, languages,
+             letters) -> str:
+    """Add one Terms row to its concept in `pending` (`taken`: the concept ids so far) and return the
+    concept's id: `values` holds the text of each known column with a value, `unknown` (header, text)
+    of the other columns; `letters` names each known column's letter."""
     digits = str(index)
 
     def ref_of(header):
@@ -951,7 +1017,7 @@ def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, read
     id_text = values.get("Concept ID")
     term_text = values.get("Term")
     if id_text is None:
-        id_text = unique_id(term_text or "", pending, f"row-{index}")
+        id_text = unique_id(term_text or "", taken, f"row-{index}")
         reader.warn(ref_of("Concept ID") or f"A{index}", f"row {index} has no concept id; it becomes concept "
                     f"{id_text!r}", "xlsx-concept-id")
     elif not CONCEPT_ID.match(id_text):
@@ -961,6 +1027,7 @@ def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, read
     new = item is None
     if new:
         item = pending[id_text] = _Pending(Concept(id=id_text), (), [])
+        taken.add(id_text)
     concept = item.concept
     for header, text in unknown:
         if f"{header}: {text}" not in item.extra:
@@ -993,7 +1060,7 @@ def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, read
         if any(values.get(h) is not None for h in ("Term",) + _SECTION_HEADERS):
             raise TermbaseError("the row has a term or definition but no language", reader.name,
                                 where=reader.where(ref_of("Language") or ref_of("Term")))
-        return
+        return id_text
     tag = languages.get(lang_text)
     if tag is None:
         try:
@@ -1017,7 +1084,7 @@ def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, read
         for header in stray:
             item.extra.append(f"{header} ({tag}, no term): {values[header]}")
             reader.warn(ref_of(header), f"{header} given without a term; kept in the concept note", "xlsx-value")
-        return
+        return id_text
     term = Term(text=term_text)
     kept = []
     for column in term_columns:
@@ -1043,6 +1110,7 @@ def _add_row(termbase, pending, values: dict, unknown, reader: SheetReader, read
         add_note(term, f"reading: {reading}")
         reader.warn(ref_of("Term"), f"phonetic reading {reading!r} kept in the term note", "xlsx-reading")
     section.terms.append(term)
+    return id_text
 
 
 def _read_tt(sheet, reader: SheetReader, readings, source_lang, target_lang, max_rows) -> Termbase:

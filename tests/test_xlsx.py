@@ -703,3 +703,22 @@ def test_a_big_workbook_is_converted_in_little_memory(tmp_path):
         assert len(formats.read_file(tmp_path / f"big{n}.tbx")) == n
     whole = peak(["stats", "-g", str(tmp_path / "big8000.xlsx")])     # reads the termbase whole
     assert sizes[8000] - sizes[500] < (whole - sizes[500]) / 10, (sizes, whole)
+
+
+@pytest.mark.parametrize("headers, row, where", [
+    (["Concept ID", "Language", "Term"], ["c1", "en", "child abuse", None, "seen in 2019"], "Terms!E2"),
+    (["source", "target"], ["child abuse", "إساءة معاملة الأطفال", None, "seen in 2019"], "Weblate!D2"),
+])
+def test_a_value_in_a_column_without_a_header_is_kept_and_reported(tmp_path, headers, row, where):
+    """Nothing read is dropped silently: a value under no header goes to the concept note (our
+    Terms sheet, and a Translate Toolkit / Weblate sheet)."""
+    path = edited_workbook(tmp_path, [row], headers=headers)
+    if where.startswith("Weblate"):
+        workbook = openpyxl.load_workbook(path)
+        workbook["Terms"].title = "Weblate"
+        workbook.save(path)
+    warnings: list = []
+    termbase = xlsx.read(path, warnings=warnings)
+    (concept,) = termbase
+    assert f"column {where.split('!')[1][0]}: seen in 2019" in concept.note
+    assert [(w.where, w.check) for w in warnings] == [(where, "xlsx-unknown-column")]

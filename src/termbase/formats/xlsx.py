@@ -40,7 +40,7 @@ from functools import lru_cache
 from ..errors import Finding, NotStreamable, TermbaseError
 from ..progress import counted, size_of, within
 from ..runtime import collector_paused
-from .sheetxml import iter_rows, open_workbook
+from .sheetxml import DIGITS, iter_rows, open_workbook
 from ..model import (add_note, CONCEPT_ID, AdministrativeStatus, Concept, Gender, LangSection, Number,
                      PartOfSpeech, ReviewStatus, Source, Term, Termbase, TermType,
                      check_language_tag, loose_key, primary_language, spellings, unique_id)
@@ -976,8 +976,8 @@ def _terms_concepts(sheet, reader: SheetReader, readings, max_rows, together: bo
             header = columns.get(col)
             if header is not None:
                 values[header] = text
-            elif col in unknown:
-                extra.append((unknown[col], text))
+            else:
+                extra.append((unknown.get(col) or _headerless(unknown, col, cell.coordinate, reader), text))
         if not seen:
             continue
         concept_id = _add_row(pending, taken, values, extra, reader, readings, index, languages, letters)
@@ -990,6 +990,14 @@ def _terms_concepts(sheet, reader: SheetReader, readings, max_rows, together: bo
             current = concept_id
     for item in pending.values():
         yield _finished(item)
+
+
+def _headerless(unknown: dict, column: int, ref: str, reader: SheetReader) -> str:
+    """The name a column without a header goes by in notes (`column E`), reported at its first value."""
+    name = unknown[column] = "column " + ref.rstrip(DIGITS)
+    reader.warn(ref, f"{name} has values but no header: they are kept in the concept notes as '{name}: …'",
+                "xlsx-unknown-column")
+    return name
 
 
 def _finished(item: _Pending) -> Concept:
@@ -1138,8 +1146,9 @@ def _read_tt(sheet, reader: SheetReader, readings, source_lang, target_lang, max
                 continue
             if cell.column in columns:
                 values[columns[cell.column]] = (text, cell.coordinate)
-            elif cell.column in unknown:
-                extra.append(f"{unknown[cell.column]}: {text}")
+            else:
+                extra.append(f"{unknown.get(cell.column) or _headerless(unknown, cell.column, cell.coordinate, reader)}: "
+                             f"{text}")
         source = values.get("source", (None, None))[0]
         target = values.get("target", (None, None))[0]
         if source is None and target is None:

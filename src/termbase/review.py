@@ -23,6 +23,7 @@ import io
 import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -395,7 +396,28 @@ def _write_instructions(sheet, styles, termbase, columns, languages, count, subj
 
 # --- reading the review file ---------------------------------------------------------------
 
-@dataclass
+class RowCells(Mapping):
+    """key -> cell reference (`D17`) of the cells of one row that hold a value, in column order:
+    worked out from the sheet's column letters (shared by all rows) and the row number."""
+
+    __slots__ = ("letters", "keys", "number")
+
+    def __init__(self, letters: dict, keys: tuple, number: int):
+        self.letters, self.keys, self.number = letters, keys, number
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self.keys:
+            raise KeyError(key)
+        return f"{self.letters[key]}{self.number}"
+
+    def __iter__(self):
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(slots=True)
 class Row:
     """One data row of the review sheet: the values it holds and the cell of each."""
 
@@ -403,7 +425,7 @@ class Row:
     id: str | None
     values: dict                       # key -> text; other terms expanded to `<tag>.other[<text>]`
     present: set                       # keys of the columns the sheet has
-    cells: dict                        # key -> cell reference (`D17`)
+    cells: Mapping                     # key -> cell reference (`D17`) of each cell with a value
     fingerprint: str | None = None
     comment: str = ""
 
@@ -601,6 +623,7 @@ def _read_rows(review: ReviewFile, rows) -> None:
     columns: dict[str, Field] = {}
     unknown: dict[str, str] = {}
     present: set = set()
+    shapes: dict = {}
     for number, cells in enumerate(rows, 1):
         if number == 1:
             for ref, text in cells:
@@ -623,8 +646,9 @@ def _read_rows(review: ReviewFile, rows) -> None:
             review.languages = languages
             present = {c.key for c in columns.values()}
             continue
-        row = Row(number, None, {}, present, {})
+        row = Row(number, None, {}, present, RowCells(review.column_cells, (), number))
         seen = False
+        filled = []
         for ref, text in cells:
             if text is None:
                 continue
@@ -635,9 +659,11 @@ def _read_rows(review: ReviewFile, rows) -> None:
                 review.warn(ref, f"column {unknown.get(letter, letter)!r} is not a review column; "
                             f"its value {text[:60]!r} is not imported", "unknown-column")
                 continue
-            row.cells[column.key] = ref
+            filled.append(column.key)
             _put(review, row, column, text, ref)
         if seen and (row.values or row.id or row.comment or row.fingerprint):
+            filled = tuple(filled)
+            row.cells.keys = shapes.setdefault(filled, filled)     # most rows fill the same cells: one tuple
             review.rows.append(row)
     if "id" not in review.column_cells:
         raise TermbaseError("the file is empty: no header row", review.name)

@@ -574,3 +574,24 @@ def test_blank_rows_keep_the_row_numbers(root):
     assert {row.id: row.number for row in read.rows} == expected and max(expected.values()) >= 5
     assert {row.id: row.cells["id"] for row in read.rows} == {i: f"A{r}" for i, r in expected.items()}
     assert read.errors == []
+
+
+def test_base_copies_wait_in_an_unnamed_file_and_read_back_the_same(root, tmp_path, monkeypatch):
+    """read_review sets the base sheet's YAML aside in a temporary file that has no name (nothing
+    is left behind, even by a crash); each copy reads back as the concept exported."""
+    import os
+    import tempfile
+
+    path = export(root)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    read = review.read_review(path, ["en", "ar"])
+    assert read.base and not read.errors
+    assert os.listdir(scratch) == []
+    for concept_id, entry in read.base.items():
+        assert entry.load(read) == concept(root, concept_id)
+    assert {row.id: row.cells["id"] for row in read.rows} == {row.id: f"A{row.number}" for row in read.rows}
+    shared = [row for row in read.rows if row.id in read.base]
+    assert shared and all(row.id is read.base[row.id].id and row.fingerprint is read.base[row.id].fingerprint
+                          for row in shared)

@@ -35,3 +35,29 @@ def test_the_cli_imports_no_format_internals():
     for name in ("cli.py", "cli_recognition.py", "cli_review.py", "cli_common.py"):
         text = (ROOT / "src" / "termbase" / name).read_text("utf-8")
         assert "store.index" not in text and "Index(" not in text, name
+
+
+def test_statistics_of_a_file_are_counted_as_it_is_read_and_equal_the_index(tmp_path):
+    """A TBX file or one of our workbooks not read yet is counted concept by concept (no termbase,
+    no index in memory): the counts equal those of the whole file indexed, and those of the glossary
+    the exports were made from; a workbook sorted by a reviewer is read whole and counts the same."""
+    import openpyxl
+    import termbase
+
+    root = Path(__file__).parent.parent
+    expected = termbase.open(root / "glossary").statistics()
+    sorted_workbook = tmp_path / "sorted.xlsx"
+    book = openpyxl.load_workbook(root / "exports" / "termbase.xlsx")
+    sheet = book["Terms"]
+    rows = sorted(sheet.iter_rows(min_row=2, values_only=True), key=lambda row: (row[1] or "", row[2] or ""))
+    sheet.delete_rows(2, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(sorted_workbook)
+    for path in (root / "exports" / "termbase.tbx", root / "exports" / "termbase.xlsx", sorted_workbook):
+        with termbase.open(path) as handle:
+            counted = handle.statistics()
+            assert handle._termbase is None or path == sorted_workbook    # streamed: nothing held
+        with termbase.open(path) as handle:
+            handle.termbase()
+            assert handle.statistics() == counted == expected, path

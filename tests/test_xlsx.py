@@ -683,9 +683,10 @@ def test_concepts_one_at_a_time_are_those_read_whole(tmp_path):
         assert [str(f) for f in converted] == [str(f) for f in whole_findings]   # once each, also after the retry
 
 
-def test_a_big_workbook_is_converted_in_little_memory(tmp_path):
-    """`termbase export -g big.xlsx --format tbx` holds one concept at a time: its peak memory grows
-    far less than the termbase it converts (8,000 concepts here)."""
+def test_a_big_workbook_is_converted_and_counted_in_little_memory(tmp_path):
+    """`termbase export -g big.xlsx --format tbx` and `termbase stats -g big.xlsx` hold one concept at
+    a time: their peak memory grows far less than that of a command that needs the termbase whole
+    (`search`; 8,000 concepts here)."""
     import sys
 
     def peak(args) -> float:
@@ -695,14 +696,16 @@ def test_a_big_workbook_is_converted_in_little_memory(tmp_path):
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True).stdout
         return int(out.split()[-1]) / 1024
 
-    sizes = {}
+    sizes, counted = {}, {}
     for n in (500, 8000):
         source = tmp_path / f"big{n}.xlsx"
         formats.write_file(synthetic(n), source, "xlsx")
         sizes[n] = peak(["export", "-g", str(source), "--format", "tbx", "-o", str(tmp_path / f"big{n}.tbx")])
         assert len(formats.read_file(tmp_path / f"big{n}.tbx")) == n
-    whole = peak(["stats", "-g", str(tmp_path / "big8000.xlsx")])     # reads the termbase whole
+        counted[n] = peak(["stats", "-g", str(source)])
+    whole = peak(["search", "unit", "-g", str(tmp_path / "big8000.xlsx")])     # reads the termbase whole
     assert sizes[8000] - sizes[500] < (whole - sizes[500]) / 10, (sizes, whole)
+    assert counted[8000] - counted[500] < (whole - counted[500]) / 10, (counted, whole)
 
 
 @pytest.mark.parametrize("headers, row, where", [

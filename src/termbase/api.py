@@ -87,6 +87,7 @@ class Glossary:
         self._fresh = False
         self._header = None
         self._writing = False
+        self._file: tuple = (fmt, warnings, read_options)   # a file's reading: format, findings, options
         if isinstance(source, Termbase):
             self.path, self.directory = None, False
             self._termbase, self.header = source, _header_of(source)
@@ -103,20 +104,13 @@ class Glossary:
             return
         if not self.path.exists():
             raise UsageError("no such glossary directory or file", self.path)
-        from . import formats
-
-        found: list = [] if warnings is None else warnings
-        self._termbase = formats.read_file(self.path, fmt, warnings=found, progress=progress, **read_options)
-        if warnings is None:
-            for warning in found:
-                print(warning, file=__import__("sys").stderr)
-        self.header = _header_of(self._termbase)
+        # a file is read on first use; `statistics` counts it as it reads it
 
     @property
     def header(self) -> Termbase:
         """Title, languages, subject fields and sources (a Termbase without concepts)."""
         if self._header is None:
-            self._header = glossary.read_header(self.path)
+            self._header = glossary.read_header(self.path) if self.directory else _header_of(self._memory())
         return self._header
 
     @header.setter
@@ -253,9 +247,26 @@ class Glossary:
 
     def _memory(self) -> Termbase:
         if self._termbase is None:
-            self._settle()
-            self._termbase = glossary.read(self.path, progress=self.progress)
+            if self.directory:
+                self._settle()
+                self._termbase = glossary.read(self.path, progress=self.progress)
+            else:
+                from . import formats
+
+                fmt, _, options = self._file
+                found: list = []
+                self._termbase = formats.read_file(self.path, fmt, warnings=found, progress=self.progress, **options)
+                self._report(found)
         return self._termbase
+
+    def _report(self, findings: list) -> None:
+        """A file reader's findings: into the `warnings` list given to `open`, else on stderr."""
+        warnings = self._file[1]
+        if warnings is not None:
+            warnings += findings
+            return
+        for finding in findings:
+            print(finding, file=__import__("sys").stderr)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -322,8 +333,29 @@ class Glossary:
 
     @_recovering
     def statistics(self) -> dict:
-        """Counts per language, subject field, term type, term status and review status."""
+        """Counts per language, subject field, term type, term status and review status. A file
+        not read yet is counted as it is read, concept by concept, where its format allows."""
+        if self._termbase is None and not self.directory:
+            counted = self._streamed_statistics()
+            if counted is not None:
+                return counted
         return self.index.statistics()
+
+    def _streamed_statistics(self) -> dict | None:
+        from . import formats
+        from .errors import NotStreamable
+        from .store.index import statistics_of
+
+        fmt, _, options = self._file
+        if options:
+            return None
+        found: list = []
+        try:
+            counted = statistics_of(formats.iter_file(self.path, fmt, found, self.progress))
+        except NotStreamable:     # read it whole instead (its findings are reported then)
+            return None
+        self._report(found)
+        return counted
 
     @_recovering
     def search(self, query: str, limit: int = 20) -> list:

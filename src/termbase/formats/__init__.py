@@ -12,10 +12,11 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import NotStreamable, TermbaseError, UsageError
 from ..fileio import atomic_open, read_head
-from ..model import Termbase
+from ..model import Concept, Termbase
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 
@@ -94,20 +95,35 @@ def detect(path) -> Format:
     raise UsageError(f"cannot tell the format of this file; give --format ({', '.join(FORMATS)})", path)
 
 
+def _readable(path: Path, fmt: str | None) -> Format:
+    if not path.is_file():
+        raise TermbaseError("no such file", path)
+    format_ = get(fmt) if fmt else detect(path)
+    if not format_.readable:
+        raise UsageError(f"{format_.name} files cannot be read; use the PO file instead", path)
+    return format_
+
+
 def read_file(path, fmt: str | None = None, warnings: list | None = None, progress=None, **options) -> Termbase:
     """Read any importable file into a Termbase; `options` go to the reader (e.g. source_lang);
     `progress(bytes, total)` hears how much of the file is read."""
     path = Path(path)
-    if not path.is_file():
-        raise TermbaseError("no such file", path)
-    size = path.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise TermbaseError(f"file is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
-    format_ = get(fmt) if fmt else detect(path)
-    if not format_.readable:
-        raise UsageError(f"{format_.name} files cannot be read; use the PO file instead", path)
+    if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
+        raise TermbaseError(f"file is {path.stat().st_size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
+    format_ = _readable(path, fmt)
     options = {**{k: v for k, v in format_.options.items() if k != "version"}, **options}
     return format_.load().read(path, warnings=warnings, progress=progress, **options)
+
+
+def iter_file(path, fmt: str | None = None, warnings: list | None = None, progress=None) -> Iterator[Concept]:
+    """The concepts of a file one at a time, in little memory whatever its size, where its reader
+    can (TBX, our XLSX workbooks); NotStreamable where it cannot, then or on the way: read the file
+    whole with read_file."""
+    path = Path(path)
+    reader = _readable(path, fmt).load()
+    if not hasattr(reader, "iter_concepts"):
+        raise NotStreamable(f"{path}: its format is read whole")
+    return reader.iter_concepts(path, warnings=warnings, progress=progress)
 
 
 def write_file(termbase: Termbase, path, fmt: str, **options) -> None:

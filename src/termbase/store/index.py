@@ -792,12 +792,7 @@ class Index:
         for kind, value, count in self.db.execute(
                 "SELECT kind, value, count FROM tallies WHERE count > 0 ORDER BY kind, count DESC, value"):
             tallies.setdefault(kind, {})[value] = count
-        languages = dict(sorted(tallies.get("language", {}).items()))
-        statuses = {STATUSES[int(s)].short if int(s) >= 0 else "(none)": n for s, n in tallies.get("status", {}).items()}
-        return {"concepts": self.count(), "terms": sum(languages.values()), "terms_per_language": languages,
-                "subject_fields": tallies.get("subject", {}), "term_types": tallies.get("type", {}),
-                "term_status": dict(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
-                "review_status": tallies.get("review", {})}
+        return _statistics(tallies, self.count())
 
     # -- what validate asks ---------------------------------------------------------------------
 
@@ -974,6 +969,34 @@ class _BulkLoad:
                 self.db.execute(statement)
         self.db.executemany("INSERT OR IGNORE INTO vocabulary VALUES (?, ?, ?)", sorted(self.vocabulary))
         _fill_tallies(self.db)
+
+
+def statistics_of(concepts) -> dict:
+    """`Index.statistics` of concepts taken one at a time (a file read as a stream, no index)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    number = 0
+    for number, concept in enumerate(concepts, 1):
+        terms = [(tag, position, term.text, term.type.value if term.type else None,
+                  STATUSES.index(term.status) if term.status else None)
+                 for tag, section in concept.languages.items() for position, term in enumerate(section.terms)]
+        counts.update(_tallies(concept.review_status.value if concept.review_status else None,
+                               enumerate(concept.subject_fields), terms))
+    tallies: dict = {}
+    for (kind, value), count in sorted(counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1])):
+        tallies.setdefault(kind, {})[value] = count
+    return _statistics(tallies, number)
+
+
+def _statistics(tallies: dict, count: int) -> dict:
+    """What `stats` reports from the tallies ({kind: {value: count}}, most common first)."""
+    languages = dict(sorted(tallies.get("language", {}).items()))
+    statuses = {STATUSES[int(s)].short if int(s) >= 0 else "(none)": n for s, n in tallies.get("status", {}).items()}
+    return {"concepts": count, "terms": sum(languages.values()), "terms_per_language": languages,
+            "subject_fields": tallies.get("subject", {}), "term_types": tallies.get("type", {}),
+            "term_status": dict(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
+            "review_status": tallies.get("review", {})}
 
 
 def _fill_tallies(db: sqlite3.Connection) -> None:

@@ -447,11 +447,13 @@ def optional_sections() -> list:
             same=("xlsx", "{xlsx}", "{out}.xlsx")))
         terms, review = "termbase xlsx.read, Terms workbook (whole termbase)", "termbase read_review, review workbook"
         streamed = "termbase xlsx.iter_concepts, Terms workbook (concept by concept)"
+        stats = "termbase stats -g terms.xlsx (CLI; counts as it reads)"
         calamine_terms, calamine_review = "python-calamine, every row (Terms workbook)", "python-calamine, every row (review workbook)"
         openpyxl_terms, openpyxl_review = "openpyxl read-only, every row (Terms workbook)", "openpyxl read-only, every row (review workbook)"
         sections.append(Section("reading XLSX workbooks made from glossary.synthetic(n)", [
             Case(terms, [PYTHON, "-c", READ_XLSX_OURS, "{terms}"]),
             Case(streamed, [PYTHON, "-c", READ_XLSX_STREAMED, "{terms}"]),
+            Case(stats, TERMBASE + ["stats", "-g", "{terms}"]),
             Case(calamine_terms, [PYTHON, "-c", READ_XLSX_CALAMINE, "{terms}"], "peer"),
             Case(openpyxl_terms, [PYTHON, "-c", READ_XLSX_OPENPYXL, "{terms}"], "floor"),
             Case("candidate (a): calamine values + lxml <f>/<mergeCell> pass (Terms)",
@@ -466,10 +468,11 @@ def optional_sections() -> list:
             Case("model only: glossary.synthetic(n) built in memory", [PYTHON, "-c", MODEL_ONLY, "{n}", str(ROOT / "benchmarks")],
                  "floor"),
         ], [(terms, calamine_terms, 2.0, None, 0), (streamed, calamine_terms, 2.0, None, 0),
+            (stats, calamine_terms, 2.0, None, 0),
             (terms, openpyxl_terms, None, None, 0),
             (review, calamine_review, 2.0, None, 0), (review, openpyxl_review, None, None, 0)],
             inputs="workbooks", memory_limits=[(terms, 250, 100_000), (streamed, 250, 100_000),
-                                               (review, 250, 100_000)]))
+                                               (stats, 250, 100_000), (review, 250, 100_000)]))
     if (formats_dir / "po.py").exists():
         sections.append(Section("TBX v3 -> PO (export --format po)", [
             Case("termbase export (CLI)", TERMBASE + ["export", "-g", "{in}", "--format", "po", "-o", "{po}"]),

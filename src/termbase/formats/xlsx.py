@@ -717,9 +717,11 @@ def _rows(sheet, max_rows: int, reader: SheetReader):
 
 
 @contextlib.contextmanager
-def _opened(source, max_uncompressed: int = MAX_UNCOMPRESSED):
+def _opened(source, max_uncompressed: int = MAX_UNCOMPRESSED, whole: bool = True):
     """(workbook, name, phonetic readings, size in bytes) of an XLSX workbook (a path or a binary
-    stream), its archive checked first; TermbaseError for anything that is not a readable workbook."""
+    stream), its archive checked first; TermbaseError for anything that is not a readable workbook.
+    `whole`: the block builds a whole termbase (the cyclic collector is paused meanwhile; not while
+    concepts are handed one at a time to code that is not ours)."""
     from openpyxl.utils.exceptions import InvalidFileException
 
     name = _name(source)
@@ -743,7 +745,7 @@ def _opened(source, max_uncompressed: int = MAX_UNCOMPRESSED):
                 SyntaxError) as error:
             raise TermbaseError(f"cannot open the workbook: {error}", name) from None
         try:
-            with collector_paused():      # the model is many small acyclic objects (~25% faster)
+            with collector_paused() if whole else contextlib.nullcontext():   # many small acyclic objects
                 yield workbook, name, readings, size_of(handle)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, SyntaxError) as error:
             raise TermbaseError(f"corrupt workbook: {error}", name) from None
@@ -772,7 +774,7 @@ def read_header(source, warnings: list | None = None, max_uncompressed: int = MA
 
     NotStreamable if the workbook has no `Terms` and `Termbase` sheets: read it whole."""
     warnings = warnings if warnings is not None else []
-    with _opened(source, max_uncompressed) as (workbook, name, _, _):
+    with _opened(source, max_uncompressed, whole=False) as (workbook, name, _, _):
         if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
             raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
         return _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), EXCEL_MAX_ROWS)
@@ -787,7 +789,7 @@ def iter_concepts(source, warnings: list | None = None, progress=None, max_rows:
     is yielded, or on meeting a concept again) if the workbook has no `Terms` and `Termbase`
     sheets or a concept's rows are apart: read it whole."""
     warnings = warnings if warnings is not None else []
-    with _opened(source, max_uncompressed) as (workbook, name, readings, size):
+    with _opened(source, max_uncompressed, whole=False) as (workbook, name, readings, size):
         if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
             raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
         _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)

@@ -295,7 +295,10 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None, progress=None
                 for row in rows.parsed(parser):
                     yield row
     except etree.XMLSyntaxError as error:
-        raise TermbaseError(f"{sheet.path} is not well-formed XML: {error}", name) from None
+        # lxml's line and column count only the bytes it was given, not the rows read in C: the last
+        # row read tells the reader where to look
+        after = f" (after row {rows.last})" if rows.last else ""
+        raise TermbaseError(f"{sheet.path} is not well-formed XML{after}: {error}", name) from None
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:   # e.g. longer than declared: bad CRC
         raise TermbaseError(f"corrupt XLSX archive: {error}", name) from None
 

@@ -149,10 +149,6 @@ class BaseEntry:
     def ref(self) -> str:
         return f"C{self.row}"
 
-    @property
-    def text(self) -> str:
-        return self.copies.get(self.offset, self.length).decode("utf-8")
-
     def load(self, review) -> Concept | None:
         if self.concept is None:
             problems: list = []

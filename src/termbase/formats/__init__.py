@@ -108,8 +108,9 @@ def read_file(path, fmt: str | None = None, warnings: list | None = None, progre
     """Read any importable file into a Termbase; `options` go to the reader (e.g. source_lang);
     `progress(bytes, total)` hears how much of the file is read."""
     path = Path(path)
-    if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
-        raise TermbaseError(f"file is {path.stat().st_size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_INPUT_BYTES:
+        raise TermbaseError(f"file is {size} bytes, over the {MAX_INPUT_BYTES}-byte limit", path)
     format_ = _readable(path, fmt)
     options = {**{k: v for k, v in format_.options.items() if k != "version"}, **options}
     return format_.load().read(path, warnings=warnings, progress=progress, **options)
@@ -158,14 +159,11 @@ def convert(source, target, fmt: str, source_fmt: str | None = None, warnings: l
             with atomic_open(target, "wb") as handle:
                 writer.write(header, handle, concepts=reader.iter_concepts(source, warnings=found, progress=progress),
                              **{**get(fmt).options, **options})
-        except NotStreamable:   # e.g. a workbook whose concepts' rows are apart: read it whole
-            pass
-        except BaseException:
-            if warnings is not None:
-                warnings += found
-            raise
+        except NotStreamable:   # e.g. a workbook whose concepts' rows are apart: read whole below,
+            found.clear()       # which finds the same again
         else:
+            return
+        finally:
             if warnings is not None:
                 warnings += found
-            return
     write_file(read_file(source, reader_format.name, warnings, progress), target, fmt, **options)

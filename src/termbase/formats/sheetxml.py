@@ -272,8 +272,9 @@ def iter_rows(sheet: Sheet, name: str, merged: list | None = None, progress=None
                 if scanner is None:
                     items = [chunk] if chunk else []
                 else:
-                    items, consumed = scanner.scan(pending + chunk if pending else chunk, not chunk)
-                    pending = (pending + chunk if pending else chunk)[consumed:]
+                    data = pending + chunk if pending else chunk
+                    items, consumed = scanner.scan(data, not chunk)
+                    pending = data[consumed:]
                 for item in items:
                     if type(item) is bytes:
                         try:

@@ -34,8 +34,8 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Iterator
 from functools import lru_cache
+from typing import Iterator
 
 from ..errors import Finding, NotStreamable, TermbaseError
 from ..progress import counted, size_of, within
@@ -775,9 +775,7 @@ def read_header(source, warnings: list | None = None, max_uncompressed: int = MA
     NotStreamable if the workbook has no `Terms` and `Termbase` sheets: read it whole."""
     warnings = warnings if warnings is not None else []
     with _opened(source, max_uncompressed, whole=False) as (workbook, name, _, _):
-        if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
-            raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
-        return _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), EXCEL_MAX_ROWS)
+        return _streamed_header(workbook, name, warnings, EXCEL_MAX_ROWS)
 
 
 def iter_concepts(source, warnings: list | None = None, progress=None, max_rows: int = EXCEL_MAX_ROWS,
@@ -790,12 +788,17 @@ def iter_concepts(source, warnings: list | None = None, progress=None, max_rows:
     sheets or a concept's rows are apart: read it whole."""
     warnings = warnings if warnings is not None else []
     with _opened(source, max_uncompressed, whole=False) as (workbook, name, readings, size):
-        if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
-            raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
-        _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)
+        _streamed_header(workbook, name, warnings, max_rows)
         _warn_unread_sheets(workbook, name, warnings)
         reader = SheetReader(name, TERMS_SHEET, warnings, within(progress, 0, size, size) if size else None)
         yield from _terms_concepts(workbook[TERMS_SHEET], reader, readings, max_rows, together=True)
+
+
+def _streamed_header(workbook, name, warnings, max_rows) -> Termbase:
+    """The header sheet of one of our workbooks; NotStreamable for any other workbook."""
+    if not {TERMS_SHEET, HEADER_SHEET} <= set(workbook.sheetnames):
+        raise NotStreamable(f"{name}: not a workbook with {TERMS_SHEET!r} and {HEADER_SHEET!r} sheets")
+    return _read_header_sheet(workbook[HEADER_SHEET], SheetReader(name, HEADER_SHEET, warnings), max_rows)
 
 
 def _header_map(row, reader: SheetReader):
@@ -885,7 +888,6 @@ class _Pending:
     concept: Concept
     raw: tuple           # the first row's text of each concept column (_UNCLEAN where it did not parse)
     extra: list          # note lines from unknown columns and unmappable values
-    clean: tuple | None = None   # `raw` when every text parsed: a row that repeats it adds nothing
 
 
 _UNCLEAN = object()
@@ -1044,7 +1046,7 @@ def _add_row(pending, taken: set, values: dict, unknown, reader: SheetReader, re
             item.extra.append(f"{header}: {text}")
     # concept-level columns: the first row of the concept counts
     texts = tuple(map(values.get, _CONCEPT_HEADERS))
-    if new or texts != item.clean:
+    if new or texts != item.raw:    # a later row that repeats the first row's texts adds nothing
         raw = item.raw
         first_texts = []
         for position, column in enumerate(_CONCEPT_COLUMNS):
@@ -1063,8 +1065,6 @@ def _add_row(pending, taken: set, values: dict, unknown, reader: SheetReader, re
                             "the first row's value is kept", "xlsx-conflict")
         if new:
             item.raw = tuple(first_texts)
-            if _UNCLEAN not in item.raw:
-                item.clean = texts
     lang_text = values.get("Language")
     if lang_text is None:
         if any(values.get(h) is not None for h in ("Term",) + _SECTION_HEADERS):

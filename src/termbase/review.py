@@ -577,7 +577,7 @@ def _languages(glossary_languages, base_languages=()) -> list:
 _SECTION_LINE = re.compile(r"^  ([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*):$", re.M)   # `  ar:` in a concept's YAML
 
 
-def _read_base(sheet, findings: ReviewFile, progress=None, languages: list | None = None) -> dict:
+def _read_base(sheet, findings: ReviewFile, progress, languages: list) -> dict:
     """{id: BaseEntry} of the base sheet; `languages` receives the language sections its concepts
     have, in the order first met."""
     base = {}
@@ -600,8 +600,7 @@ def _read_base(sheet, findings: ReviewFile, progress=None, languages: list | Non
             findings.error(f"C{index}", f"the base copy of concept {concept_id!r} is damaged (its fingerprint "
                            "does not match); export a fresh review workbook", "base-sheet")
             continue
-        if languages is not None:
-            languages += [t for t in _SECTION_LINE.findall(yaml_text) if t not in languages]
+        languages += [t for t in _SECTION_LINE.findall(yaml_text) if t not in languages]
         base[concept_id] = BaseEntry(concept_id, stored, copies, *copies.put(data), index)
     return base
 
